@@ -1,0 +1,45 @@
+"""The Flask application: factory, configuration layering and extension set-up."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from survey.config import DEFAULTS, finalize_config
+
+TEMPLATES = next(
+    p
+    for p in (Path(__file__).parent / "_templates", Path(__file__).parent.parent / "templates")
+    if p.is_dir()
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: defaults → instance config → ``SURVEY_*`` environment → test mapping."""
+    app = Flask(__name__, template_folder=str(TEMPLATES), instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SURVEY")
+    if test_config:
+        app.config.from_mapping(test_config)
+    finalize_config(app.config, environ=os.environ)
+
+    from survey import db, errors, i18n, security, views_common
+    from survey.admin import bp as admin_bp
+    from survey.auth import bp as auth_bp
+    from survey.cli import init_app as init_cli
+    from survey.public import bp as public_bp
+    from survey.quality import bp as quality_bp
+    from survey.staff import bp as staff_bp
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    views_common.init_app(app)
+    for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp):
+        app.register_blueprint(bp)
+    init_cli(app)
+    return app

@@ -1,0 +1,76 @@
+"""Domain exceptions (raised by services) and the HTTP error handlers."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+
+class SurveyError(Exception):
+    """Base of the domain errors; ``str(e)`` is a message fit for the user."""
+
+
+class NotFound(SurveyError):
+    pass
+
+
+class Conflict(SurveyError):
+    """The request is valid but clashes with the record's state (already drawn, already submitted...)."""
+
+
+class ValidationFailed(SurveyError):
+    """Input was refused; ``problems`` lists what and where."""
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class ImportRejected(ValidationFailed):
+    """A file import refused whole: ``problems`` holds (file, line, field, reason) rows."""
+
+
+class PermissionDenied(SurveyError):
+    pass
+
+
+def init_app(app: Flask) -> None:
+    from survey.db import get_session
+
+    def page(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, "Bad request", getattr(e, "description", ""))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(400, "Form expired", "The form was too old or not sent from this site. Go back, reload and try again.")
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, "Not allowed", "Your role does not allow this page.")
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return page(405, "Method not allowed", "This address does not accept that kind of request.")
+
+    @app.errorhandler(NotFound)
+    def domain_not_found(e):
+        get_session().rollback()
+        return page(404, "Not found", str(e))
+
+    @app.errorhandler(Conflict)
+    def domain_conflict(e):
+        get_session().rollback()
+        return page(409, "Conflict", str(e))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        get_session().rollback()
+        return page(500, "Server error", "Something went wrong on our side. Nothing was saved.")

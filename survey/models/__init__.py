@@ -1,0 +1,23 @@
+"""SQLAlchemy 2.0 typed models: data only, no business rules."""
+
+from survey.models.base import Base, utcnow
+from survey.models.design import (
+    QUESTION_TYPES,
+    WAVE_STATUSES,
+    Question,
+    Questionnaire,
+    Setting,
+    Tier,
+    TierScheme,
+    Wave,
+)
+from survey.models.people import ROLES, Branch, Client, StaffUser
+from survey.models.sample import MODES, Answer, AuditEvent, Draw, Invitation, ReserveCase, Response
+from survey.models.work import FOLLOWUP_STEPS, CaseEvent, ContactAttempt, FollowUpCase, Message
+
+__all__ = [
+    "Answer", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
+    "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "MODES", "Message", "QUESTION_TYPES", "Question",
+    "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
+    "WAVE_STATUSES", "Wave", "utcnow",
+]

@@ -1,0 +1,7 @@
+"""What clients see: the survey form behind their unique link."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from survey.public import routes  # noqa: E402,F401

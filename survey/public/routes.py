@@ -1,0 +1,42 @@
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from survey.db import get_session
+from survey.errors import Conflict
+from survey.public import bp
+from survey.services import invitations, responses, waves
+
+
+def _closed(status: str):
+    code = {"unknown": 404, "used": 409, "expired": 410}[status]
+    return render_template("public/closed.html", status=status), code
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+def survey_form(token: str):
+    db = get_session()
+    state = invitations.lookup(db, token)
+    if state.status != "ok":
+        return _closed(state.status)
+    inv = state.invitation
+    questions = waves.questions_of(inv.wave)
+    values, problems = {}, {}
+    if request.method == "POST":
+        values, problems = responses.parse_answers(questions, request.form)
+        if not problems:
+            try:
+                responses.submit(db, inv, questions, values, mode="web", locale=str(get_locale()))
+                db.commit()
+            except Conflict:
+                db.rollback()
+                return _closed("used")
+            return redirect(url_for("public.thanks"))
+    return render_template(
+        "public/form.html", wave=inv.wave, questions=questions, values=values, problems=problems,
+        interview=False, action=url_for("public.survey_form", token=token),
+    ), (422 if problems else 200)
+
+
+@bp.get("/s/thanks")
+def thanks():
+    return render_template("public/thanks.html")

@@ -1,0 +1,1 @@
+"""Services: take a session, never commit; the view or CLI command owns the transaction."""

@@ -1,0 +1,165 @@
+"""Synthetic demo data: a bank's client file, staff, four past waves with answers, one wave in field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from survey.models import Answer, Branch, Client, Invitation, Response
+from survey.services import invitations, questionnaires, tiers, users, waves
+
+BRANCHES = (("BJ01", "北京朝阳支行 Beijing Chaoyang"), ("SH01", "上海浦东支行 Shanghai Pudong"), ("GZ01", "广州天河支行 Guangzhou Tianhe"))
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰海峰晨阳欣怡子涵宇轩浩然")
+# tier share of the client file and the mean overall satisfaction at the first past wave
+TIER_SHARE = {"private": 0.006, "diamond": 0.024, "platinum": 0.07, "gold": 0.25, "standard": 0.65}
+TIER_RANGE = {"private": (6e6, 5e7), "diamond": (2e6, 6e6), "platinum": (5e5, 2e6), "gold": (5e4, 5e5), "standard": (100, 5e4)}
+TIER_MEAN = {"private": 4.45, "diamond": 4.25, "platinum": 4.05, "gold": 3.85, "standard": 3.7}
+TIER_DRIFT = {"private": 0.03, "diamond": 0.0, "platinum": 0.02, "gold": -0.02, "standard": -0.08}
+PAST_WAVES = (("2025-Q4", dt.date(2025, 10, 1)), ("2026-Q1", dt.date(2026, 1, 1)),
+              ("2026-Q2", dt.date(2026, 4, 1)), ("2026-Q3", dt.date(2026, 7, 1)))
+CURRENT_WAVE = ("2026-Q4", dt.date(2026, 10, 1))
+STAFF = (
+    ("admin", "admin", "系统管理员 Admin", None, None),
+    ("supervisor", "supervisor", "督导 Supervisor", "SUP01", "BJ01"),
+    ("quality", "quality", "质量分析 Quality analyst", "QA01", None),
+    ("interviewer1", "interviewer", "访员一 Interviewer 1", "INT01", "BJ01"),
+    ("interviewer2", "interviewer", "访员二 Interviewer 2", "INT02", "SH01"),
+    ("interviewer3", "interviewer", "访员三 Interviewer 3", "INT03", "GZ01"),
+    ("branchhead", "branch_head", "支行行长 Branch head", "BH01", "BJ01"),
+)
+NONRESPONSE_CODES = np.array(["2.11", "2.21", "2.22", "2.32", "3.13", "3.12", "4.32"])
+NONRESPONSE_P = np.array([0.3, 0.2, 0.1, 0.03, 0.25, 0.07, 0.05])
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    clients: int
+    passwords: dict[str, str]
+    links: list[str]
+
+
+def _clients(rng: np.random.Generator, n: int) -> list[dict]:
+    codes = np.array(list(TIER_SHARE))
+    tier = rng.choice(len(codes), size=n, p=np.array(list(TIER_SHARE.values())))
+    lo = np.array([TIER_RANGE[c][0] for c in codes])[tier]
+    hi = np.array([TIER_RANGE[c][1] for c in codes])[tier]
+    contribution = np.round(np.exp(rng.uniform(np.log(lo), np.log(hi) - 1e-9)), 2)
+    branch = rng.integers(0, len(BRANCHES), size=n)
+    manager = branch * 4 + rng.integers(0, 4, size=n)
+    has_phone = rng.random(n) > 0.04
+    has_email = rng.random(n) < 0.45
+    rows = []
+    for i in range(n):
+        name = SURNAMES[rng.integers(len(SURNAMES))] + "".join(GIVEN[j] for j in rng.integers(len(GIVEN), size=1 + (i % 2)))
+        rows.append(dict(
+            client_no=f"C{100000 + i}", name=name,
+            phone=f"1{rng.integers(3, 10)}{rng.integers(0, 10**9):09d}" if has_phone[i] else None,
+            email=f"client{i}@example.com" if has_email[i] else None,
+            branch_code=BRANCHES[branch[i]][0], manager_code=f"RM{manager[i] + 1:03d}",
+            manager_name=f"客户经理{manager[i] + 1:02d}", contribution=float(contribution[i]),
+            tier_code=None, opted_out=bool(rng.random() < 0.01), account_closed=bool(rng.random() < 0.005),
+        ))
+    return rows
+
+
+def _answers_for(rng, questions, tier_code: str, wave_index: int, manager_effect: float) -> dict[str, float | str]:
+    base = TIER_MEAN[tier_code] + TIER_DRIFT[tier_code] * wave_index + manager_effect
+    latent = base + rng.normal(0, 0.75)
+    values: dict[str, float | str] = {}
+    for q in questions:
+        if q.type == "satisfaction5":
+            noise = 0 if q.is_overall else rng.normal(0, 0.55)
+            if not q.required and rng.random() < 0.2:
+                continue
+            values[q.code] = float(np.clip(np.rint(latent + noise), 1, 5))
+        elif q.type == "nps10":
+            values[q.code] = float(np.clip(np.rint((latent - 1) * 2.5 + rng.normal(0.5, 1.3)), 0, 10))
+        elif q.type == "single" and q.code == "contact_request":
+            values[q.code] = "yes" if latent < 2.3 and rng.random() < 0.6 else "no"
+        elif q.type == "text" and latent < 2.6 and rng.random() < 0.5:
+            values[q.code] = rng.choice(["等候时间太长。", "客户经理很久没有联系我。", "手机银行经常无法登录。", "The fees were not explained."])
+    return values
+
+
+def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
+          progress: Callable[[str, int, int], None] | None = None) -> DemoResult:
+    """Fill an empty database with the demo; returns the staff passwords and a few open links."""
+    rng = np.random.default_rng(seed)
+    step = progress or (lambda *_: None)
+    scheme = tiers.ensure_default_scheme(session)
+    qn = questionnaires.ensure_default(session)
+    passwords = {}
+    for username, role, display, code, branch in STAFF:
+        pw = f"demo-{username}"
+        users.create_user(session, username, pw, role, display_name=display, employee_code=code,
+                          branch_code=branch, actor="demo")
+        passwords[username] = pw
+    session.execute(insert(Branch), [dict(code=c, name=n) for c, n in BRANCHES])
+    step("clients", 0, n_clients)
+    rows = _clients(rng, n_clients)
+    codes = tiers.tier_codes(np.array([r["contribution"] for r in rows]), scheme)
+    for r, code in zip(rows, codes, strict=True):
+        r["tier_code"] = code
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Client), rows[start:start + 5000])
+        step("clients", min(start + 5000, n_clients), n_clients)
+    session.flush()
+    clients = session.execute(select(Client.id, Client.tier_code, Client.manager_code, Client.opted_out)).all()
+    ids = np.array([c[0] for c in clients])
+    tier_of = np.array([c[1] for c in clients])
+    manager_effect = {f"RM{i:03d}": float(rng.normal(0, 0.15)) for i in range(1, 13)}
+    manager_of = {c[0]: c[2] for c in clients}
+    questions = list(qn.questions)
+    by_id = {q.code: q.id for q in questions}
+    tier_modes = {t.code: t.default_mode for t in scheme.tiers}
+    per_tier = {"private": 60, "diamond": 150, "platinum": 200, "gold": 220, "standard": 250}
+    links: list[str] = []
+    all_waves = [*PAST_WAVES, CURRENT_WAVE]
+    for w_index, (name, start) in enumerate(all_waves):
+        step("waves", w_index, len(all_waves))
+        end = (start + dt.timedelta(days=92)).replace(day=1) - dt.timedelta(days=1)
+        wave = waves.create_wave(session, name=name, period_start=start, period_end=end, actor="demo",
+                                 settings={"web_enabled": True})
+        current = (name, start) == CURRENT_WAVE
+        opened = dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(days=3)
+        for code, n in per_tier.items():
+            pool = ids[tier_of == code]
+            chosen = rng.permutation(pool)[: min(n, len(pool))]
+            prob = len(chosen) / max(len(pool), 1)
+            response_rate = {"private": 0.55, "diamond": 0.6, "platinum": 0.62, "gold": 0.55, "standard": 0.45}[code]
+            for rank, client_id in enumerate(chosen):
+                inv = Invitation(wave_id=wave.id, client_id=int(client_id), tier_code=code, mode=tier_modes[code],
+                                 mode_reason="tier_default", release_rank=rank, inclusion_prob=prob, created_at=opened)
+                token = invitations.issue_token(inv, 3650 if current else 30, now=opened)
+                session.add(inv)
+                if current:
+                    if rank < 2 and len(links) < 6:
+                        links.append(token)
+                    if rng.random() > 0.25:
+                        continue
+                elif rng.random() > response_rate:
+                    inv.status = "done"
+                    inv.disposition = str(rng.choice(NONRESPONSE_CODES, p=NONRESPONSE_P))
+                    continue
+                session.flush()
+                values = _answers_for(rng, questions, code, w_index, manager_effect[manager_of[int(client_id)]])
+                submitted = opened + dt.timedelta(days=float(rng.uniform(0, 40)))
+                inv.used_at, inv.status, inv.disposition = submitted, "done", "1.1"
+                resp = Response(invitation_id=inv.id, wave_id=wave.id, client_id=int(client_id), mode=inv.mode,
+                                status="complete", locale="zh_CN", started_at=submitted, submitted_at=submitted)
+                for qcode, v in values.items():
+                    if isinstance(v, float):
+                        resp.answers.append(Answer(question_id=by_id[qcode], value_num=v))
+                    else:
+                        resp.answers.append(Answer(question_id=by_id[qcode], value_text=str(v)))
+                session.add(resp)
+        wave.status = "in_field" if current else "closed"
+        session.flush()
+    step("waves", len(all_waves), len(all_waves))
+    return DemoResult(n_clients, passwords, links)

@@ -1,0 +1,107 @@
+"""Tier schemes: the bank's standard for tiering clients by contribution, versioned."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from survey.errors import ValidationFailed
+from survey.models import Client, StaffUser, Tier, TierScheme
+from survey.services import audit
+
+# The playbook's default: the top tiers are kept by phone, the lower tiers visited in person;
+# follow-up deadlines are tighter the higher the tier.
+DEFAULT_TIERS = (
+    dict(code="private", name_zh="私人银行", name_en="Private banking", min_contribution=Decimal("6000000"), default_mode="phone", followup_sla_hours=24),
+    dict(code="diamond", name_zh="钻石", name_en="Diamond", min_contribution=Decimal("2000000"), default_mode="phone", followup_sla_hours=24),
+    dict(code="platinum", name_zh="白金", name_en="Platinum", min_contribution=Decimal("500000"), default_mode="phone", followup_sla_hours=48),
+    dict(code="gold", name_zh="金卡", name_en="Gold", min_contribution=Decimal("50000"), default_mode="in_person", followup_sla_hours=72),
+    dict(code="standard", name_zh="普通", name_en="Standard", min_contribution=Decimal("0"), default_mode="in_person", followup_sla_hours=120),
+)
+
+
+def active_scheme(session: Session) -> TierScheme | None:
+    return session.scalar(select(TierScheme).where(TierScheme.active.is_(True)))
+
+
+def ensure_default_scheme(session: Session) -> TierScheme:
+    """The active scheme, creating the playbook's default when there is none."""
+    scheme = active_scheme(session)
+    if scheme is None:
+        scheme = save_scheme(session, "default", [dict(t) for t in DEFAULT_TIERS], actor=None)
+    return scheme
+
+
+def validate_tiers(tiers: list[dict]) -> list[dict]:
+    """Check a tier list (top first): unique codes, thresholds strictly falling, last one 0."""
+    problems = []
+    if not tiers:
+        raise ValidationFailed("a tier scheme needs at least one tier")
+    seen = set()
+    for i, t in enumerate(tiers, 1):
+        code = (t.get("code") or "").strip()
+        if not code or code in seen:
+            problems.append(f"tier {i}: code {code!r} is empty or repeated")
+        seen.add(code)
+        if t.get("default_mode") not in ("phone", "in_person", "web"):
+            problems.append(f"tier {code}: default mode must be phone, in_person or web")
+        try:
+            t["min_contribution"] = Decimal(str(t["min_contribution"]))
+        except Exception:
+            problems.append(f"tier {code}: threshold {t.get('min_contribution')!r} is not a number")
+    thresholds = [t["min_contribution"] for t in tiers if isinstance(t.get("min_contribution"), Decimal)]
+    if len(thresholds) == len(tiers):
+        if any(a <= b for a, b in zip(thresholds, thresholds[1:], strict=False)):
+            problems.append("thresholds must fall strictly from the top tier to the bottom tier")
+        if thresholds[-1] != 0:
+            problems.append("the bottom tier's threshold must be 0 so that every client has a tier")
+    if problems:
+        raise ValidationFailed("; ".join(problems), problems)
+    return tiers
+
+
+def save_scheme(session: Session, name: str, tiers: list[dict], actor: StaffUser | None) -> TierScheme:
+    """Store ``tiers`` as the next version of ``name`` and make it the active scheme."""
+    validate_tiers(tiers)
+    version = (session.scalar(select(func.max(TierScheme.version)).where(TierScheme.name == name)) or 0) + 1
+    session.execute(update(TierScheme).values(active=False))
+    scheme = TierScheme(name=name, version=version, active=True, created_by=actor.id if actor else None)
+    for pos, t in enumerate(tiers):
+        scheme.tiers.append(
+            Tier(
+                position=pos,
+                code=t["code"].strip(),
+                name_zh=t["name_zh"],
+                name_en=t["name_en"],
+                min_contribution=t["min_contribution"],
+                default_mode=t["default_mode"],
+                followup_sla_hours=int(t.get("followup_sla_hours") or 72),
+            )
+        )
+    session.add(scheme)
+    session.flush()
+    audit.record(session, actor, "tier_scheme.saved", "tier_scheme", scheme.id, name=name, version=version,
+                 tiers=[{"code": t.code, "min": str(t.min_contribution), "mode": t.default_mode} for t in scheme.tiers])
+    return scheme
+
+
+def tier_codes(contribution: np.ndarray, scheme: TierScheme) -> np.ndarray:
+    """Each contribution's tier code under ``scheme`` (vectorised: one searchsorted)."""
+    tiers = list(scheme.tiers)
+    ascending = np.array([float(t.min_contribution) for t in reversed(tiers)])
+    codes = np.array([t.code for t in reversed(tiers)], dtype=object)
+    idx = np.searchsorted(ascending, np.asarray(contribution, dtype=float), side="right") - 1
+    return codes[np.clip(idx, 0, len(codes) - 1)]
+
+
+def retier_all(session: Session, scheme: TierScheme) -> None:
+    """Re-derive every client's tier from their contribution in one statement."""
+    whens = [(Client.contribution >= t.min_contribution, t.code) for t in scheme.tiers]
+    session.execute(update(Client).values(tier_code=case(*whens, else_=scheme.tiers[-1].code)))
+
+
+def tiers_by_code(scheme: TierScheme) -> dict[str, Tier]:
+    return {t.code: t for t in scheme.tiers}

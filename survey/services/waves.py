@@ -1,0 +1,118 @@
+"""Waves: one tracking round with its questionnaire, tier scheme and settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.errors import NotFound, ValidationFailed
+from survey.models import Answer, Invitation, Question, Response, StaffUser, Wave
+from survey.services import audit, questionnaires, tiers
+
+DEFAULT_SETTINGS = {
+    "cool_off_days": 90,
+    "web_enabled": False,
+    "max_attempts": 6,
+    "retry_wait_minutes": 120,
+    "calling_hours": [9, 20],
+    "token_ttl_days": 30,
+    "reminder_after_days": 5,
+    "max_reminders": 2,
+    "expected_response_rate": 0.5,
+    "exclude_open_complaints": True,
+}
+
+
+def create_wave(
+    session: Session,
+    *,
+    name: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    actor: StaffUser | None,
+    settings: dict | None = None,
+) -> Wave:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("name is required", [("name", "required")])
+    if period_end < period_start:
+        raise ValidationFailed("the period ends before it starts", [("period_end", "before start")])
+    if session.scalar(select(Wave.id).where(Wave.name == name)):
+        raise ValidationFailed(f"a wave named {name!r} already exists", [("name", "taken")])
+    qn = questionnaires.ensure_default(session)
+    scheme = tiers.ensure_default_scheme(session)
+    wave = Wave(name=name, period_start=period_start, period_end=period_end, questionnaire_id=qn.id,
+                tier_scheme_id=scheme.id, status="draft", settings={**DEFAULT_SETTINGS, **(settings or {})},
+                created_by=actor.id if isinstance(actor, StaffUser) else None)
+    session.add(wave)
+    session.flush()
+    audit.record(session, actor, "wave.created", "wave", wave.id, name=name)
+    return wave
+
+
+def get_wave(session: Session, wave_id: int) -> Wave:
+    wave = session.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound(f"wave {wave_id} not found")
+    return wave
+
+
+def find_wave(session: Session, name_or_id: str) -> Wave:
+    wave = session.scalar(select(Wave).where(Wave.name == name_or_id))
+    if wave is None and str(name_or_id).isdigit():
+        wave = session.get(Wave, int(name_or_id))
+    if wave is None:
+        raise NotFound(f"no wave named {name_or_id!r}")
+    return wave
+
+
+@dataclass(frozen=True)
+class TierSummary:
+    tier_code: str
+    invited: int
+    responded: int
+    mean_overall: float | None
+
+
+def list_waves(session: Session) -> list[tuple[Wave, int, int]]:
+    """Every wave, newest first, with its invitation and response counts."""
+    inv = select(Invitation.wave_id, func.count().label("n")).group_by(Invitation.wave_id).subquery()
+    resp = select(Response.wave_id, func.count().label("n")).group_by(Response.wave_id).subquery()
+    rows = session.execute(
+        select(Wave, func.coalesce(inv.c.n, 0), func.coalesce(resp.c.n, 0))
+        .outerjoin(inv, inv.c.wave_id == Wave.id)
+        .outerjoin(resp, resp.c.wave_id == Wave.id)
+        .order_by(Wave.period_start.desc(), Wave.id.desc())
+    )
+    return [tuple(r) for r in rows]
+
+
+def tier_summary(session: Session, wave: Wave) -> list[TierSummary]:
+    """Invitations, responses and the plain mean overall satisfaction per tier."""
+    overall = questionnaires.overall_question(wave.questionnaire)
+    invited = dict(session.execute(
+        select(Invitation.tier_code, func.count()).where(Invitation.wave_id == wave.id).group_by(Invitation.tier_code)
+    ).all())
+    stats = {
+        code: (n, mean)
+        for code, n, mean in session.execute(
+            select(Invitation.tier_code, func.count(Response.id), func.avg(Answer.value_num))
+            .join(Response, Response.invitation_id == Invitation.id)
+            .outerjoin(Answer, (Answer.response_id == Response.id) & (Answer.question_id == overall.id))
+            .where(Invitation.wave_id == wave.id)
+            .group_by(Invitation.tier_code)
+        )
+    }
+    order = [t.code for t in wave.tier_scheme.tiers]
+    return [
+        TierSummary(code, invited.get(code, 0), stats.get(code, (0, None))[0],
+                    float(stats[code][1]) if code in stats and stats[code][1] is not None else None)
+        for code in order
+    ]
+
+
+def questions_of(wave: Wave) -> list[Question]:
+    return list(wave.questionnaire.questions)

@@ -1,0 +1,83 @@
+import datetime as dt
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey.db import get_session
+from survey.errors import ValidationFailed
+from survey.models import MODES
+from survey.security import AREA_ROLES, roles_required
+from survey.services import invitations, waves
+from survey.staff import bp
+
+supervisors_only = roles_required(*AREA_ROLES["supervise"])
+
+
+@bp.get("/", endpoint="waves")
+def waves_list():
+    return render_template("staff/waves.html", rows=waves.list_waves(get_session()))
+
+
+def _parse_date(value: str, field: str, problems: dict) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        problems[field] = _("Enter a date as YYYY-MM-DD.")
+        return None
+
+
+@bp.route("/waves/new", methods=["GET", "POST"])
+@supervisors_only
+def wave_new():
+    problems: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        start = _parse_date(form.get("period_start", ""), "period_start", problems)
+        end = _parse_date(form.get("period_end", ""), "period_end", problems)
+        if not form.get("name", "").strip():
+            problems["name"] = _("A name is required.")
+        if not problems:
+            db = get_session()
+            try:
+                wave = waves.create_wave(db, name=form["name"], period_start=start, period_end=end,
+                                         actor=current_user, settings={"web_enabled": bool(form.get("web_enabled"))})
+                db.commit()
+                flash(_("Wave created."))
+                return redirect(url_for("staff.wave_detail", wave_id=wave.id))
+            except ValidationFailed as exc:
+                db.rollback()
+                problems.update({f: str(exc) for f, _why in exc.problems} or {"name": str(exc)})
+    return render_template("staff/wave_new.html", form=form, problems=problems), (422 if problems else 200)
+
+
+@bp.get("/waves/<int:wave_id>")
+def wave_detail(wave_id: int):
+    db = get_session()
+    wave = waves.get_wave(db, wave_id)
+    return render_template("staff/wave.html", wave=wave, tiers=waves.tier_summary(db, wave),
+                           tier_names={t.code: t for t in wave.tier_scheme.tiers})
+
+
+@bp.route("/waves/<int:wave_id>/invite", methods=["GET", "POST"])
+@supervisors_only
+def wave_invite(wave_id: int):
+    db = get_session()
+    wave = waves.get_wave(db, wave_id)
+    issued, error = [], None
+    if request.method == "POST":
+        mode = request.form.get("mode", "web")
+        numbers = request.form.get("client_nos", "").replace(",", "\n").splitlines()
+        try:
+            if mode not in MODES:
+                raise ValidationFailed(_("Choose a contact mode."))
+            pairs = invitations.invite_clients(db, wave, numbers, mode=mode, actor=current_user,
+                                               ttl_days=wave.settings.get("token_ttl_days", current_app.config["TOKEN_TTL_DAYS"]))
+            db.commit()
+            base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+            issued = [(inv.client.client_no, f"{base}{url_for('public.survey_form', token=tok)}") for inv, tok in pairs]
+        except ValidationFailed as exc:
+            db.rollback()
+            error = str(exc)
+    return render_template("staff/invite.html", wave=wave, issued=issued, error=error,
+                           form=request.form), (422 if error else 200)

@@ -1,0 +1,59 @@
+"""What every page shares: template helpers and the front door."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey.i18n import localized
+from survey.security import AREA_ROLES, mask_phone
+from survey.services.questionnaires import SATISFACTION5
+from survey.services.responses import NOT_A_CHOICE, REQUIRED, TOO_LONG
+
+
+def problem_text(code: str) -> str:
+    """A survey-form problem code as a sentence in the reader's language."""
+    return {
+        REQUIRED: _("Please answer this question."),
+        NOT_A_CHOICE: _("Please choose one of the answers offered."),
+        TOO_LONG: _("Please shorten your answer to 2,000 characters."),
+    }.get(code, code)
+
+
+def home_for(user) -> str:
+    if user.role in AREA_ROLES["staff"]:
+        return url_for("staff.waves")
+    if user.role in AREA_ROLES["quality"]:
+        return url_for("quality.overview")
+    return url_for("admin.index")
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def helpers():
+        def lang_url(code: str) -> str:
+            args = request.args.to_dict()
+            args["lang"] = code
+            return url_for(request.endpoint or "index", **(request.view_args or {}), **args)
+
+        return {
+            "localized": localized,
+            "mask_phone": mask_phone,
+            "current_locale": str(get_locale() or "zh_CN"),
+            "lang_url": lang_url,
+            "area_roles": AREA_ROLES,
+            "scale5": SATISFACTION5,
+            "problem_text": problem_text,
+        }
+
+    @app.get("/")
+    def index():
+        if current_user.is_authenticated:
+            return redirect(home_for(current_user))
+        return redirect(url_for("auth.login"))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
