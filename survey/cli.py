@@ -121,8 +121,11 @@ def serve_command(host, port, workers):
 
 
 def init_app(app) -> None:
+    from survey.commands import register_all
+
     for cmd in (init_db_command, import_clients_command, create_user_command):
         app.cli.add_command(cmd)
+    register_all(app.cli)
 
 
 cli = FlaskGroup(create_app=_cli_app, add_default_commands=False, add_version_option=False,

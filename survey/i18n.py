@@ -45,7 +45,9 @@ def catalog(locale: str) -> NullTranslations:
 class PoDomain(Domain):
     def get_translations(self):
         locale = get_locale()
-        return catalog(str(locale)) if locale is not None else NullTranslations()
+        if locale is None:
+            return NullTranslations()
+        return catalog("zh_CN" if locale.language == "zh" else str(locale))
 
 
 class SurveyBabel(Babel):

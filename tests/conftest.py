@@ -85,14 +85,13 @@ def runner(app):
 
 @pytest.fixture
 def db(app):
-    """A session for arranging and checking data; commits on leaving each ``with`` block."""
-    with app.app_context():
-        session = app.extensions["survey.sessionmaker"]()
-        try:
-            yield session
-            session.commit()
-        finally:
-            session.close()
+    """A session for arranging and checking data (no app context is pushed, so requests get their own)."""
+    session = app.extensions["survey.sessionmaker"]()
+    try:
+        yield session
+        session.commit()
+    finally:
+        session.close()
 
 
 @pytest.fixture

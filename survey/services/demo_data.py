@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from survey.models import Answer, Branch, Client, Invitation, Response
-from survey.services import invitations, questionnaires, tiers, users, waves
+from survey.services import demo_fieldwork, demo_followup, invitations, questionnaires, tiers, users, waves
 
 BRANCHES = (("BJ01", "北京朝阳支行 Beijing Chaoyang"), ("SH01", "上海浦东支行 Shanghai Pudong"), ("GZ01", "广州天河支行 Guangzhou Tianhe"))
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
@@ -161,5 +161,8 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
                 session.add(resp)
         wave.status = "in_field" if current else "closed"
         session.flush()
+        if current:
+            demo_fieldwork.build(session, rng, wave)
     step("waves", len(all_waves), len(all_waves))
+    demo_followup.build(session, rng)
     return DemoResult(n_clients, passwords, links)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from survey.errors import Conflict
 from survey.models import Answer, Client, Invitation, Question, Response, StaffUser, utcnow
+from survey.services import followup_triggers
 
 MAX_TEXT = 2000
 # problem codes; the views turn them into sentences in the reader's language
@@ -115,4 +116,5 @@ def submit(
     except IntegrityError as exc:
         raise Conflict("this survey has already been answered") from exc
     session.refresh(inv)
+    followup_triggers.on_response(session, response)
     return response

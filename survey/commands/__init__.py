@@ -1,0 +1,10 @@
+"""``survey`` sub-commands by area; each module's ``register(group)`` adds its commands."""
+
+from survey.commands import fieldwork, followup, quality, sampling
+
+AREAS = (sampling, fieldwork, quality, followup)
+
+
+def register_all(group) -> None:
+    for area in AREAS:
+        area.register(group)

@@ -1,0 +1,5 @@
+"""``survey`` commands for sampling."""
+
+
+def register(group) -> None:
+    """Add this area's commands to the app's CLI group (none yet)."""
