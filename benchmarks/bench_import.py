@@ -81,7 +81,10 @@ def run(code: str, csv_path: Path, db_path: Path) -> tuple[float, int, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--smoke", action="store_true", help="a 2,000-row run that only shows it works")
     args = ap.parse_args()
+    if args.smoke:
+        args.rows = 2000
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         csv_path = tmp / "clients.csv"

@@ -31,6 +31,10 @@ def home_for(user) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # globals, not context: macros imported without context can call them too
+    app.jinja_env.globals.update(localized=localized, mask_phone=mask_phone, problem_text=problem_text,
+                                 scale5=SATISFACTION5, area_roles=AREA_ROLES)
+
     @app.context_processor
     def helpers():
         def lang_url(code: str) -> str:
@@ -38,15 +42,7 @@ def init_app(app: Flask) -> None:
             args["lang"] = code
             return url_for(request.endpoint or "index", **(request.view_args or {}), **args)
 
-        return {
-            "localized": localized,
-            "mask_phone": mask_phone,
-            "current_locale": str(get_locale() or "zh_CN"),
-            "lang_url": lang_url,
-            "area_roles": AREA_ROLES,
-            "scale5": SATISFACTION5,
-            "problem_text": problem_text,
-        }
+        return {"current_locale": str(get_locale() or "zh_CN"), "lang_url": lang_url}
 
     @app.get("/")
     def index():

@@ -1,7 +1,8 @@
-"""Client file import: validate every row first, then upsert all of them in one transaction.
+"""Client file import: every row checked, all of them upserted in one transaction, or none.
 
-A file with any bad row imports nothing; the error names the file, line, field and reason.
-Rows stream through in chunks, so a million-row file never becomes a million ORM objects.
+A file with any bad row imports nothing; the error names the file, line, field and reason
+(the first 50).  Rows stream through in chunks of plain tuples inside a savepoint, so a
+million-row file never becomes a million ORM objects and a late bad row undoes the early chunks.
 """
 
 from __future__ import annotations
@@ -155,38 +156,56 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
                 raw.get("manager_name") or None, contribution, opted_out, closed, mode), []
 
 
+class _Checker:
+    """Collects problems over the whole file: per-row problems and repeated client numbers."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.bad: list[tuple[str, int, str, str]] = []
+        self.bad_rows = 0
+        self.seen: dict[str, int] = {}
+
+    def check(self, line: int, raw: dict) -> _Row | None:
+        row, problems = parse_row(raw)
+        no = raw.get("client_no", "")
+        if no and no in self.seen:
+            problems.append(("client_no", f"{no!r} repeats line {self.seen[no]}"))
+        elif no:
+            self.seen[no] = line
+        if problems:
+            self.bad_rows += 1
+            self.bad.extend((self.file, line, f, why) for f, why in problems if len(self.bad) < MAX_REPORTED)
+            return None
+        return row
+
+    def raise_if_bad(self) -> None:
+        if self.bad:
+            first = self.bad[0]
+            raise ImportRejected(
+                f"{self.file}: {self.bad_rows} bad row(s), nothing imported; "
+                f"first: line {first[1]}, field {first[2]}: {first[3]}",
+                self.bad[:MAX_REPORTED],
+            )
+
+
 def validate_file(path: Path, encoding: str, progress: Progress | None = None) -> int:
-    """Pass one: check every row; raise ImportRejected listing the first bad rows."""
-    bad: list[tuple[str, int, str, str]] = []
-    seen: dict[str, int] = {}
-    count = bad_rows = 0
+    """Check every row without writing; raise ImportRejected listing the first bad rows."""
+    checker, count = _Checker(path.name), 0
     for line, raw in _rows(path, encoding, progress, "checking"):
         count += 1
-        _, problems = parse_row(raw)
-        no = raw.get("client_no", "")
-        if no and no in seen:
-            problems.append(("client_no", f"{no!r} repeats line {seen[no]}"))
-        elif no:
-            seen[no] = line
-        if problems:
-            bad_rows += 1
-            bad.extend((path.name, line, f, why) for f, why in problems if len(bad) < MAX_REPORTED)
-    if bad:
-        first = bad[0]
-        raise ImportRejected(
-            f"{path.name}: {bad_rows} bad row(s), nothing imported; first: line {first[1]}, field {first[2]}: {first[3]}",
-            bad[:MAX_REPORTED],
-        )
+        checker.check(line, raw)
+    checker.raise_if_bad()
     return count
 
 
 def _upsert_statement(session: Session, row_keys: list[str]):
     dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Client)
+    # Core on the table, not the ORM entity: the ORM's bulk path splits rows by which values are None
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Client.__table__)
     always = ["name", "phone", "email", "branch_code", "manager_code", "manager_name", "contribution", "tier_code", "updated_at"]
     optional = [k for k in ("opted_out", "account_closed", "preferred_mode") if k in row_keys]
     return ins.on_conflict_do_update(
-        index_elements=[Client.client_no],
+        index_elements=[Client.__table__.c.client_no],
         set_={k: ins.excluded[k] for k in always + optional},
     )
 
@@ -199,37 +218,47 @@ def import_clients(
     encoding: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then upsert by client number and assign tiers; nothing on any error."""
+    """Upsert every row by client number and assign tiers; a file with any bad row imports nothing."""
     path = Path(path)
     encoding = encoding or detect_encoding(path)
-    rows = validate_file(path, encoding, progress)
     scheme = tiers.ensure_default_scheme(session)
     before = session.scalar(select(func.count()).select_from(Client))
     now = utcnow()
-    branches: set[str] = set()
-    chunk: list[_Row] = []
     stmt = _upsert_statement(session, header_fields(path, encoding))
+    checker, branches, chunk, rows = _Checker(path.name), set(), [], 0
 
     def flush(chunk: list[_Row]) -> None:
         codes = tiers.tier_codes(np.array([float(r.contribution) for r in chunk]), scheme)
-        params = []
-        for r, tier in zip(chunk, codes, strict=True):
-            p = dict(client_no=r.client_no, name=r.name, phone=r.phone, email=r.email, branch_code=r.branch,
-                     manager_code=r.manager_code, manager_name=r.manager_name, contribution=r.contribution,
-                     tier_code=tier, updated_at=now, opted_out=bool(r.opted_out), account_closed=bool(r.account_closed),
-                     preferred_mode=r.preferred_mode, created_at=now)
-            params.append(p)
-        session.execute(stmt, params)
+        session.connection().execute(stmt, [
+            dict(client_no=r.client_no, name=r.name, phone=r.phone, email=r.email, branch_code=r.branch,
+                 manager_code=r.manager_code, manager_name=r.manager_name, contribution=r.contribution,
+                 tier_code=tier, updated_at=now, opted_out=bool(r.opted_out), account_closed=bool(r.account_closed),
+                 preferred_mode=r.preferred_mode, created_at=now)
+            for r, tier in zip(chunk, codes, strict=True)
+        ])
 
-    for _line, raw in _rows(path, encoding, progress, "importing"):
-        row, _ = parse_row(raw)
-        branches.add(row.branch)
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
+    # One pass: rows are written in chunks inside a savepoint while the file is checked; once a bad
+    # row is seen nothing more is written, and at the end a bad file rolls the savepoint back whole.
+    savepoint = session.begin_nested()
+    try:
+        for line, raw in _rows(path, encoding, progress, "importing"):
+            rows += 1
+            row = checker.check(line, raw)
+            if row is None or checker.bad:
+                chunk = []
+                continue
+            branches.add(row.branch)
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                flush(chunk)
+                chunk = []
+        if chunk and not checker.bad:
             flush(chunk)
-            chunk = []
-    if chunk:
-        flush(chunk)
+        checker.raise_if_bad()
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
     known = set(session.scalars(select(Branch.code)))
     new = sorted(branches - known)
     if new:
