@@ -76,3 +76,26 @@ def test_admin_saves_a_new_tier_scheme_version_and_retiers(as_role, client, db):
     assert db.scalar(select(func.max(TierScheme.version))) == 2
     bad = client.post("/admin/tiers?lang=en", data={"min_2": "5000000"})
     assert bad.status_code == 422 and "fall strictly" in bad.get_data(as_text=True)
+
+
+def test_admin_upload_with_bad_row_lists_line_and_field_and_imports_nothing(as_role, client, db):
+    import io
+
+    from survey.models import Client
+
+    as_role("admin")
+    good = "client_no,name,phone,email,branch,manager_code,manager_name,contribution\n" + "".join(
+        f"U{i},客户{i},13900000{i:03d},,BJ01,RM001,,{1000 * i}\n" for i in range(1, 6))
+    bad = good.replace("U3,客户3,13900000003", "U3,客户3,12")
+    r = client.post("/admin/import?lang=en", data={"file": (io.BytesIO(bad.encode("gb18030")), "upload.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert re.search(r"<td>upload.csv</td><td>4</td><td>phone</td>", html)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Client)) == 0
+    r = client.post("/admin/import?lang=en", data={"file": (io.BytesIO(good.encode("utf-8-sig")), "upload.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200 and "5 rows imported" in r.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Client)) == 5
