@@ -1,0 +1,230 @@
+"""Wave-to-wave comparisons, multiple-testing adjustment and trends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from ._common import check_choice, check_level, t_quantile, warn_degenerate
+from ._results import DomainEstimates, Estimate
+
+__all__ = ["Comparison", "Trend", "compare", "adjust_pvalues", "trend"]
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Difference ``b - a`` of two independent estimates.
+
+    Fields are floats for two :class:`Estimate` and arrays aligned on
+    ``labels`` for two :class:`DomainEstimates` (``labels`` is None otherwise).
+    """
+
+    estimate: float | np.ndarray
+    se: float | np.ndarray
+    statistic: float | np.ndarray
+    pvalue: float | np.ndarray
+    df: float | np.ndarray
+    labels: np.ndarray | None = None
+
+    def ci(self, level: float = 0.95):
+        """``(low, high)`` = ``estimate -/+ q * se`` with q normal or t on ``df``."""
+        q = t_quantile(check_level(level), self.df)
+        low, high = self.estimate - q * self.se, self.estimate + q * self.se
+        return (float(low), float(high)) if self.labels is None else (low, high)
+
+
+@dataclass(frozen=True, eq=False)
+class Trend:
+    """Weighted least-squares slope per wave of a series of estimates."""
+
+    estimate: float | np.ndarray
+    se: float | np.ndarray
+    statistic: float | np.ndarray
+    pvalue: float | np.ndarray
+    df: float | np.ndarray
+    intercept: float | np.ndarray
+    n_waves: int | np.ndarray
+    labels: np.ndarray | None = None
+
+    def ci(self, level: float = 0.95):
+        """``(low, high)`` interval of the slope."""
+        return Comparison.ci(self, level)  # same arithmetic
+
+
+def _columns(results: Sequence, name: str):
+    """Stack estimates, SEs and df of Estimates or DomainEstimates on the union of labels."""
+    if all(isinstance(r, Estimate) for r in results):
+        cols = [(np.array([r.estimate]), np.array([r.se]), float(r.df)) for r in results]
+        return (
+            None,
+            np.vstack([c[0] for c in cols]),
+            np.vstack([c[1] for c in cols]),
+            np.array([c[2] for c in cols]),
+        )
+    if not all(isinstance(r, DomainEstimates) for r in results):
+        raise TypeError(f"{name} must be all Estimate or all DomainEstimates results")
+    labels = results[0].labels
+    for r in results[1:]:
+        labels = np.union1d(labels, r.labels)
+    est = np.full((len(results), labels.size), np.nan)
+    se = np.full_like(est, np.nan)
+    for k, r in enumerate(results):
+        pos = np.searchsorted(labels, r.labels)
+        est[k, pos], se[k, pos] = r.estimate, r.se
+    return labels, est, se, np.array([float(r.df) for r in results])
+
+
+def _shape(labels, *arrays):
+    return tuple(float(a[0]) for a in arrays) if labels is None else arrays
+
+
+def compare(a, b, *, dist="normal") -> Comparison:
+    r"""Test the change ``b - a`` between two independent waves.
+
+    .. math:: \hat\Delta = \hat\theta_b - \hat\theta_a,\quad
+              SE = \sqrt{SE_a^2 + SE_b^2},\quad z = \hat\Delta / SE
+
+    Samples drawn independently in two waves have zero covariance, so the
+    variances add (Cochran 1977, ch. 5; Lohr 2022, ch. 4 on comparing
+    estimates).  ``dist="normal"`` (default) gives a
+    two-sided normal p-value; ``dist="t"`` uses t on the Welch-Satterthwaite
+    df ``SE^4 / (SE_a^4/df_a + SE_b^4/df_b)``.  Domain results are compared
+    label by label (a label missing in one wave gives nan).
+
+    Examples
+    --------
+    >>> import analysis
+    >>> d = analysis.StratifiedDesign([0] * 4, {0: 100})
+    >>> c = analysis.compare(d.mean([4, 5, 4, 5]), d.mean([3, 4, 3, 4]))
+    >>> c.estimate
+    -1.0
+    """
+    check_choice("dist", dist, ("normal", "t"))
+    if type(a) is not type(b):
+        raise TypeError(
+            f"a and b must be the same kind of result, but got {type(a).__name__} and {type(b).__name__}"
+        )
+    if a.kind != b.kind:
+        raise ValueError(f"a and b must estimate the same kind, but got {a.kind!r} and {b.kind!r}")
+    labels, est, se, df = _columns([a, b], "a and b")
+    diff = est[1] - est[0]
+    se_d = np.hypot(se[0], se[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = diff / se_d
+        if dist == "normal":
+            dof = np.full_like(diff, np.inf)
+        else:
+            dof = se_d**4 / (se[0] ** 4 / df[0] + se[1] ** 4 / df[1])
+        p = 2.0 * np.where(
+            np.isinf(dof), stats.norm.sf(np.abs(stat)), stats.t.sf(np.abs(stat), dof)
+        )
+    if np.isnan(p).any():
+        warn_degenerate("some differences have no p-value (missing estimate or zero SE)")
+    return Comparison(*_shape(labels, diff, se_d, stat, p, dof), labels=labels)
+
+
+def adjust_pvalues(p, *, method="holm") -> np.ndarray:
+    """Adjust p-values for multiple comparisons (e.g. one test per tier).
+
+    ``"holm"`` (default): step-down, controls the family-wise error rate
+    (Holm 1979).  ``"bonferroni"``: ``min(1, m p)``.  ``"hochberg"``: step-up,
+    FWER under independence (Hochberg 1988).  ``"bh"``: Benjamini-Hochberg
+    false discovery rate (1995).  NaN p-values are kept and not counted in m
+    (as R ``p.adjust``).
+
+    >>> import analysis
+    >>> analysis.adjust_pvalues([0.01, 0.04, 0.03]).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    check_choice("method", method, ("holm", "bonferroni", "hochberg", "bh"))
+    arr = np.asarray(p, dtype=float)
+    flat = arr.reshape(-1)
+    ok = ~np.isnan(flat)
+    if ((flat[ok] < 0) | (flat[ok] > 1)).any():
+        raise ValueError(
+            f"p must lie in [0, 1], but got {flat[ok][(flat[ok] < 0) | (flat[ok] > 1)][0]!r}"
+        )
+    vals = flat[ok]
+    m = vals.size
+    order = np.argsort(vals, kind="stable")
+    ranked = vals[order]
+    i = np.arange(1, m + 1)
+    if method == "bonferroni":
+        adj = np.minimum(1.0, m * ranked)
+    elif method == "holm":
+        adj = np.minimum(1.0, np.maximum.accumulate((m - i + 1) * ranked))
+    elif method == "hochberg":
+        adj = np.minimum(1.0, np.minimum.accumulate(((m - i + 1) * ranked)[::-1])[::-1])
+    else:
+        adj = np.minimum(1.0, np.minimum.accumulate((m / i * ranked)[::-1])[::-1])
+    out = np.full(flat.shape, np.nan)
+    fill = np.empty(m)
+    fill[order] = adj
+    out[ok] = fill
+    return out.reshape(arr.shape)
+
+
+def trend(results, waves=None, *, variance="known") -> Trend:
+    r"""Weighted least-squares slope of a series of wave estimates.
+
+    Weights are :math:`v_k = 1/SE_k^2`.  With :math:`\bar x_v, \bar y_v` the
+    weighted means, :math:`\hat\beta = \sum v (x-\bar x_v)(y-\bar y_v) / S_{xx}`,
+    :math:`S_{xx} = \sum v (x - \bar x_v)^2`.  ``variance="known"`` treats the
+    SEs as known: :math:`SE(\hat\beta) = S_{xx}^{-1/2}`, normal p-value
+    (fixed-effect meta-regression; Borenstein et al. 2009, *Introduction to
+    Meta-Analysis*, on meta-regression).
+    ``"estimated"`` scales by the residual mean square
+    :math:`\sum v e^2/(K-2)` and uses t on K-2 df (ordinary WLS).  Waves with a
+    nan estimate or SE are left out.
+
+    Parameters
+    ----------
+    results : sequence of Estimate or of DomainEstimates
+        One result per wave; domain results give one slope per label.
+    waves : array_like, optional
+        Wave positions (e.g. 0, 1, 2 or quarter numbers); default ``0..K-1``.
+
+    >>> import analysis
+    >>> d = analysis.StratifiedDesign([0] * 4, {0: 100})
+    >>> t = analysis.trend([d.mean([3, 4, 4, 5]), d.mean([4, 4, 5, 5]), d.mean([4, 5, 5, 5])])
+    >>> round(t.estimate, 3)    # weighted by 1 / se**2, so not the OLS 0.375
+    0.352
+    """
+    check_choice("variance", variance, ("known", "estimated"))
+    results = list(results)
+    if len(results) < 2:
+        raise ValueError(f"results must hold at least two waves, but got {len(results)}")
+    labels, y, se, _ = _columns(results, "results")
+    x = np.arange(len(results), dtype=float) if waves is None else np.asarray(waves, dtype=float)
+    if x.shape != (len(results),):
+        raise ValueError(
+            f"waves must have one position per result ({len(results)}), but got shape {x.shape}"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(np.isnan(y) | np.isnan(se), 0.0, 1.0 / se**2)
+        y0 = np.where(v > 0, y, 0.0)
+        xx = x[:, None]
+        sv = v.sum(0)
+        xb, yb = (v * xx).sum(0) / sv, (v * y0).sum(0) / sv
+        sxx = (v * (xx - xb) ** 2).sum(0)
+        slope = (v * (xx - xb) * (y0 - yb)).sum(0) / sxx
+        intercept = yb - slope * xb
+        k = (v > 0).sum(0)
+        if variance == "known":
+            se_b, dof = 1.0 / np.sqrt(sxx), np.full(slope.shape, np.inf)
+        else:
+            resid = (v * (y0 - intercept - slope * xx) ** 2).sum(0)
+            dof = (k - 2).astype(float)
+            se_b = np.sqrt(resid / np.where(dof > 0, dof, np.nan) / sxx)
+        stat = slope / se_b
+        p = 2.0 * np.where(
+            np.isinf(dof), stats.norm.sf(np.abs(stat)), stats.t.sf(np.abs(stat), dof)
+        )
+    if (np.isinf(v).any()) or np.isnan(p).any():
+        warn_degenerate("some trends are undefined (fewer than enough waves, or a zero SE)")
+    if labels is None:
+        return Trend(*_shape(None, slope, se_b, stat, p, dof, intercept), n_waves=int(k[0]))
+    return Trend(slope, se_b, stat, p, dof, intercept, k, labels)
