@@ -11,7 +11,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from survey.models import Answer, Branch, Client, Invitation, Response
-from survey.services import demo_fieldwork, demo_followup, invitations, questionnaires, tiers, users, waves
+from survey.services import (
+    demo_fieldwork,
+    demo_followup,
+    invitations,
+    questionnaires,
+    sampling_draw,
+    sampling_plan,
+    tiers,
+    users,
+    waves,
+)
 
 BRANCHES = (("BJ01", "北京朝阳支行 Beijing Chaoyang"), ("SH01", "上海浦东支行 Shanghai Pudong"), ("GZ01", "广州天河支行 Guangzhou Tianhe"))
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
@@ -110,15 +120,14 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
         session.execute(insert(Client), rows[start:start + 5000])
         step("clients", min(start + 5000, n_clients), n_clients)
     session.flush()
-    clients = session.execute(select(Client.id, Client.tier_code, Client.manager_code, Client.opted_out)).all()
-    ids = np.array([c[0] for c in clients])
-    tier_of = np.array([c[1] for c in clients])
+    clients = session.execute(select(Client.id, Client.manager_code)).all()
     manager_effect = {f"RM{i:03d}": float(rng.normal(0, 0.15)) for i in range(1, 13)}
-    manager_of = {c[0]: c[2] for c in clients}
+    manager_of = {c[0]: c[1] for c in clients}
     questions = list(qn.questions)
     by_id = {q.code: q.id for q in questions}
-    tier_modes = {t.code: t.default_mode for t in scheme.tiers}
-    per_tier = {"private": 60, "diamond": 150, "platinum": 200, "gold": 220, "standard": 250}
+    position = {t.code: t.position for t in scheme.tiers}
+    # each wave is drawn by the sampling service: +-10 points per tier, equal allocation, a reserve kept
+    plan = sampling_plan.PlanParams(margin=0.1, method="equal", minimum=30, reserve_share=0.5)
     links: list[str] = []
     all_waves = [*PAST_WAVES, CURRENT_WAVE]
     for w_index, (name, start) in enumerate(all_waves):
@@ -128,37 +137,31 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
                                  settings={"web_enabled": True})
         current = (name, start) == CURRENT_WAVE
         opened = dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(days=3)
-        for code, n in per_tier.items():
-            pool = ids[tier_of == code]
-            chosen = rng.permutation(pool)[: min(n, len(pool))]
-            prob = len(chosen) / max(len(pool), 1)
+        sampling_draw.draw_sample(session, wave, "demo", seed=int(rng.integers(0, 2**62)), params=plan, now=opened)
+        drawn = session.scalars(select(Invitation).where(Invitation.wave_id == wave.id)).all()
+        for inv in sorted(drawn, key=lambda i: (position[i.tier_code], i.release_rank)):
+            code, rank, client_id = inv.tier_code, inv.release_rank, inv.client_id
             response_rate = {"private": 0.55, "diamond": 0.6, "platinum": 0.62, "gold": 0.55, "standard": 0.45}[code]
-            for rank, client_id in enumerate(chosen):
-                inv = Invitation(wave_id=wave.id, client_id=int(client_id), tier_code=code, mode=tier_modes[code],
-                                 mode_reason="tier_default", release_rank=rank, inclusion_prob=prob, created_at=opened)
-                token = invitations.issue_token(inv, 3650 if current else 30, now=opened)
-                session.add(inv)
-                if current:
-                    if rank < 2 and len(links) < 6:
-                        links.append(token)
-                    if rng.random() > 0.25:
-                        continue
-                elif rng.random() > response_rate:
-                    inv.status = "done"
-                    inv.disposition = str(rng.choice(NONRESPONSE_CODES, p=NONRESPONSE_P))
+            if current:
+                if rank < 2 and len(links) < 6:
+                    links.append(invitations.issue_token(inv, 3650, now=opened))
+                if rng.random() > 0.25:
                     continue
-                session.flush()
-                values = _answers_for(rng, questions, code, w_index, manager_effect[manager_of[int(client_id)]])
-                submitted = opened + dt.timedelta(days=float(rng.uniform(0, 40)))
-                inv.used_at, inv.status, inv.disposition = submitted, "done", "1.1"
-                resp = Response(invitation_id=inv.id, wave_id=wave.id, client_id=int(client_id), mode=inv.mode,
-                                status="complete", locale="zh_CN", started_at=submitted, submitted_at=submitted)
-                for qcode, v in values.items():
-                    if isinstance(v, float):
-                        resp.answers.append(Answer(question_id=by_id[qcode], value_num=v))
-                    else:
-                        resp.answers.append(Answer(question_id=by_id[qcode], value_text=str(v)))
-                session.add(resp)
+            elif rng.random() > response_rate:
+                inv.status = "done"
+                inv.disposition = str(rng.choice(NONRESPONSE_CODES, p=NONRESPONSE_P))
+                continue
+            values = _answers_for(rng, questions, code, w_index, manager_effect[manager_of[int(client_id)]])
+            submitted = opened + dt.timedelta(days=float(rng.uniform(0, 40)))
+            inv.used_at, inv.status, inv.disposition = submitted, "done", "1.1"
+            resp = Response(invitation_id=inv.id, wave_id=wave.id, client_id=int(client_id), mode=inv.mode,
+                            status="complete", locale="zh_CN", started_at=submitted, submitted_at=submitted)
+            for qcode, v in values.items():
+                if isinstance(v, float):
+                    resp.answers.append(Answer(question_id=by_id[qcode], value_num=v))
+                else:
+                    resp.answers.append(Answer(question_id=by_id[qcode], value_text=str(v)))
+            session.add(resp)
         wave.status = "in_field" if current else "closed"
         session.flush()
         if current:

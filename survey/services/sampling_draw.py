@@ -1,0 +1,245 @@
+"""The draw of a wave's sample, its reset, and the release of reserve cases.
+
+The draw computes the frame (``sampling_frame``) and the plan (``sampling_plan``),
+selects ``release + reserve`` clients per tier with ``sampling.draw_stratified``,
+turns the first ``release`` of each tier's release order into invitations and keeps
+the rest as reserve cases.  Invitations and reserve are bulk-inserted with Core
+``insert()`` in chunks.  Web invitations get a survey token; the tokens are returned
+(only their hash is stored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+import sampling
+from survey.errors import Conflict, ValidationFailed
+from survey.models import (
+    ContactAttempt,
+    Draw,
+    Invitation,
+    Message,
+    ReserveCase,
+    Response,
+    StaffUser,
+    Wave,
+    utcnow,
+)
+from survey.services import audit
+from survey.services.invitations import issue_token
+from survey.services.sampling_frame import (
+    CLOSED,
+    OPTED_OUT,
+    RULES,
+    client_bits,
+    contact_modes,
+    load_frame,
+)
+from survey.services.sampling_plan import PlanParams, compute_plan, stored_params
+
+CHUNK = 5_000
+RELEASE_RULE = "initial release = ceil(n_h / expected response rate), at most N_h; reserve = the rest of the draw"
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    draw: Draw
+    released: dict[str, int]
+    reserve: dict[str, int]
+    tokens: list[tuple[int, str]] = field(default_factory=list)  # (client id, token) of web invitations
+
+
+def _lock(session: Session, wave: Wave) -> None:
+    session.execute(select(Wave.id).where(Wave.id == wave.id).with_for_update())
+
+
+def get_draw(session: Session, wave: Wave) -> Draw | None:
+    return session.scalar(select(Draw).where(Draw.wave_id == wave.id))
+
+
+def _invitation_rows(wave: Wave, client_ids, strata, bits, ranks, prob: dict[str, float],
+                     now: dt.datetime) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Invitation rows with their contact modes; web ones get a token (returned, hash stored)."""
+    mode_by_tier = {t.code: t.default_mode for t in wave.tier_scheme.tiers}
+    assigned = contact_modes(bits, strata, mode_by_tier, (wave.settings or {}).get("web_enabled", False))
+    ttl = int((wave.settings or {}).get("token_ttl_days", 30))
+    rows, tokens = [], []
+    for cid, code, flags, rank, mode, reason in zip(client_ids.tolist(), strata.tolist(), bits.tolist(),
+                                                    ranks.tolist(), assigned.mode.tolist(),
+                                                    assigned.reason.tolist(), strict=True):
+        if mode == sampling.NO_MODE:  # only when contact details vanished after the draw
+            mode = mode_by_tier[code]
+        row = dict(wave_id=wave.id, client_id=cid, kind="sample", tier_code=code, mode=mode, mode_reason=reason,
+                   release_rank=rank, inclusion_prob=prob[code], status="open", attempts=0, reminders_sent=0,
+                   created_at=now)
+        if flags & (OPTED_OUT | CLOSED):  # opted out or closed since the draw: kept in the design, final code
+            row.update(status="done", disposition="2.11" if flags & OPTED_OUT else "4.10")
+        elif mode == "web":
+            inv = Invitation()
+            tokens.append((cid, issue_token(inv, ttl, now=now)))
+            row.update(token_hash=inv.token_hash, issued_at=inv.issued_at, expires_at=inv.expires_at)
+        rows.append(row)
+    return rows, tokens
+
+
+def _insert(session: Session, table, rows: list[dict], progress, done: int, total: int) -> int:
+    """Core ``insert()`` executemany in chunks; rows with the same columns go together
+    (most invitations carry no token, so they bind no token or expiry columns)."""
+    conn = session.connection()
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    for group in groups.values():
+        for start in range(0, len(group), CHUNK):
+            chunk = group[start:start + CHUNK]
+            conn.execute(insert(table), chunk)
+            done += len(chunk)
+            if progress:
+                progress("inserting", done, total)
+    return done
+
+
+def draw_sample(session: Session, wave: Wave, actor: StaffUser | str | None, *, seed: int | None = None,
+                params: PlanParams | None = None, now: dt.datetime | None = None, progress=None) -> DrawResult:
+    """Draw ``wave``'s sample by its plan; refused (Conflict) if already drawn or invited by hand."""
+    _lock(session, wave)
+    if get_draw(session, wave) is not None:
+        raise Conflict(f"wave {wave.name} has already been drawn; reset the draw first to draw again")
+    if wave.status != "draft":
+        raise Conflict(f"wave {wave.name} is {wave.status}: only a draft wave can be drawn")
+    if session.scalar(select(func.count()).where(Invitation.wave_id == wave.id, Invitation.kind == "sample")):
+        raise Conflict(f"wave {wave.name} already has invitations issued by hand; it cannot be drawn")
+    params = params or stored_params(wave)
+    now = now or utcnow()
+    seed = secrets.randbits(63) if seed is None else int(seed)
+    frame = load_frame(session, wave, now=now, progress=progress)
+    plan = compute_plan(session, wave, params, frame)
+    result = sampling.draw_stratified(frame.strata, plan.sizes("drawn"), seed)
+
+    release = plan.sizes("release")
+    codes = list(frame.tier_codes)
+    limit = np.array([release[c] for c in codes], dtype=np.int64)[frame.tier_index[result.indices]]
+    out = result.release_order < limit
+    ids, bits = frame.client_ids[result.indices], frame.bits[result.indices]
+    prob = {c: release[c] / frame.population[c] if frame.population[c] else 0.0 for c in codes}
+    rows, tokens = _invitation_rows(wave, ids[out], result.strata[out], bits[out], result.release_order[out],
+                                    prob, now)
+    back = ~out
+    reserve = [dict(wave_id=wave.id, client_id=cid, tier_code=code, release_rank=rank, inclusion_prob=p)
+               for cid, code, rank, p in zip(ids[back].tolist(), result.strata[back].tolist(),
+                                             result.release_order[back].tolist(),
+                                             result.inclusion_prob[back].tolist(), strict=True)]
+    total = len(rows) + len(reserve)
+    done = _insert(session, Invitation.__table__, rows, progress, 0, total)
+    _insert(session, ReserveCase.__table__, reserve, progress, done, total)
+
+    kept = {c: int(n) for c, n in zip(codes, np.bincount(frame.tier_index[result.indices][back],
+                                                         minlength=len(codes)).tolist(), strict=True)}
+    exclusions = {"rules": list(RULES), "by_tier": frame.excluded, "unknown_tier": frame.unknown_tier,
+                  "cool_off_since": frame.cutoff.isoformat(),
+                  "note": "a client removed by several rules is counted under the first rule"}
+    allocation = {"params": params.to_dict(), "method_used": plan.method_used, "notes": plan.notes,
+                  "response_rate": plan.response_rate, "sd_source": plan.sd_source, "release_rule": RELEASE_RULE,
+                  "tiers": {t.code: {"allocated": t.allocated, "released": t.release, "drawn": t.drawn}
+                            for t in plan.tiers}}
+    draw = Draw(wave_id=wave.id, seed=str(seed), algorithm=result.algorithm, numpy_version=result.numpy_version,
+                frame_counts=dict(frame.population), exclusions=exclusions, allocation=allocation,
+                created_at=now, created_by=actor.id if isinstance(actor, StaffUser) else None)
+    session.add(draw)
+    wave.status = "sampled"
+    session.flush()
+    audit.record(session, actor, "sample.drawn", "wave", wave.id, draw_id=draw.id, seed=str(seed),
+                 algorithm=result.algorithm, numpy_version=result.numpy_version, frame_counts=frame.population,
+                 exclusions=frame.excluded, unknown_tier=frame.unknown_tier, allocation=allocation["tiers"],
+                 invitations=len(rows), reserve=len(reserve))
+    return DrawResult(draw, release, kept, tokens)
+
+
+def fieldwork_started(session: Session, wave: Wave) -> str | None:
+    """Why the wave's sample can no longer be reset, or None."""
+    inv = select(Invitation.id).where(Invitation.wave_id == wave.id)
+    checks = (
+        ("responses have been received", exists().where(Response.wave_id == wave.id)),
+        ("calls or visits have been logged", exists().where(ContactAttempt.invitation_id.in_(inv))),
+        ("survey links have been used", exists().where(Invitation.wave_id == wave.id, Invitation.used_at.is_not(None))),
+        ("messages have been sent", exists().where(Message.invitation_id.in_(inv))),
+    )
+    for why, clause in checks:
+        if session.scalar(select(clause)):
+            return why
+    return None
+
+
+def reset_draw(session: Session, wave: Wave, actor: StaffUser | str | None) -> None:
+    """Undo the draw (invitations, reserve, record) while nothing has been fielded; audited."""
+    _lock(session, wave)
+    draw = get_draw(session, wave)
+    if draw is None:
+        raise Conflict(f"wave {wave.name} has not been drawn")
+    why = fieldwork_started(session, wave)
+    if why or wave.status == "closed":
+        raise Conflict(f"the draw of wave {wave.name} cannot be reset: {why or 'the wave is closed'}")
+    removed = session.execute(delete(Invitation.__table__).where(
+        Invitation.wave_id == wave.id, Invitation.kind == "sample")).rowcount
+    reserve = session.execute(delete(ReserveCase.__table__).where(ReserveCase.wave_id == wave.id)).rowcount
+    audit.record(session, actor, "sample.reset", "wave", wave.id, seed=draw.seed, algorithm=draw.algorithm,
+                 invitations_removed=removed, reserve_removed=reserve)
+    session.delete(draw)
+    wave.status = "draft"
+    session.flush()
+
+
+def reserve_left(session: Session, wave: Wave) -> dict[str, int]:
+    rows = session.execute(select(ReserveCase.tier_code, func.count()).where(ReserveCase.wave_id == wave.id)
+                           .group_by(ReserveCase.tier_code)).all()
+    return {code: int(n) for code, n in rows}
+
+
+def release_reserve(session: Session, wave: Wave, tier_code: str, count: int, actor: StaffUser | str | None,
+                    *, now: dt.datetime | None = None) -> list[tuple[int, str]]:
+    """Release the next ``count`` reserve cases of a tier (lowest release rank first) as invitations.
+
+    The tier's invitations then carry the inclusion probability released / N_h.  Returns the
+    new web tokens.  Refuses more than the reserve holds.
+    """
+    _lock(session, wave)
+    draw = get_draw(session, wave)
+    if draw is None or wave.status not in ("sampled", "in_field"):
+        raise Conflict(f"wave {wave.name} has no open sample to release cases into")
+    if tier_code not in draw.frame_counts:
+        raise ValidationFailed(f"unknown tier {tier_code!r}", [("tier", "unknown")])
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValidationFailed(f"count must be a whole number of at least 1 but got {count!r}", [("count", "bad")])
+    cases = session.execute(
+        select(ReserveCase.id, ReserveCase.client_id, ReserveCase.release_rank)
+        .where(ReserveCase.wave_id == wave.id, ReserveCase.tier_code == tier_code)
+        .order_by(ReserveCase.release_rank).limit(count).with_for_update()
+    ).all()
+    if len(cases) < count:
+        raise ValidationFailed(f"only {len(cases)} reserve case(s) left in tier {tier_code}; cannot release {count}",
+                               [("count", "more than the reserve")])
+    now = now or utcnow()
+    ids = np.array([c.client_id for c in cases], dtype=np.int64)
+    current = client_bits(session, wave, ids.tolist(), now=now)
+    bits = np.array([current.get(int(i), 0) for i in ids], dtype=np.int64)
+    released = session.scalar(select(func.count()).where(
+        Invitation.wave_id == wave.id, Invitation.tier_code == tier_code, Invitation.release_rank.is_not(None)))
+    big_n = int(draw.frame_counts[tier_code])
+    prob = (released + count) / big_n
+    rows, tokens = _invitation_rows(wave, ids, np.array([tier_code] * count),
+                                    bits, np.array([c.release_rank for c in cases]), {tier_code: prob}, now)
+    _insert(session, Invitation.__table__, rows, None, 0, len(rows))
+    session.execute(delete(ReserveCase.__table__).where(ReserveCase.id.in_([c.id for c in cases])))
+    session.execute(update(Invitation.__table__).where(
+        Invitation.wave_id == wave.id, Invitation.tier_code == tier_code, Invitation.release_rank.is_not(None)
+    ).values(inclusion_prob=prob))
+    audit.record(session, actor, "sample.released", "wave", wave.id, tier=tier_code, count=count,
+                 ranks=[cases[0].release_rank, cases[-1].release_rank], released_total=released + count,
+                 inclusion_prob=prob)
+    return tokens
