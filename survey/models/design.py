@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from sqlalchemy import JSON, Boolean, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.models.base import Base, created, fk_id, intpk, jsondict, money, str16, str32, str64, str128
+from survey.models.base import (
+    Base,
+    created,
+    fk_id,
+    intpk,
+    jsondict,
+    money,
+    str16,
+    str32,
+    str64,
+    str128,
+)
 
 
 class TierScheme(Base):
