@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey import db, errors, i18n, security, views_common
     from survey.admin import bp as admin_bp
     from survey.auth import bp as auth_bp
+    from survey.cases import bp as cases_bp
     from survey.cli import init_app as init_cli
     from survey.public import bp as public_bp
     from survey.quality import bp as quality_bp
@@ -39,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     views_common.init_app(app)
-    for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp):
+    for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp, cases_bp):
         app.register_blueprint(bp)
     init_cli(app)
     return app

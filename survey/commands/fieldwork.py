@@ -1,5 +1,74 @@
-"""``survey`` commands for fieldwork."""
+"""``survey`` commands for fieldwork: e-mailing survey links and reminders, assigning cases."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+def _wave(session, name):
+    from survey.errors import NotFound
+    from survey.services import waves
+
+    try:
+        return waves.find_wave(session, name)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("send-invitations")
+@click.argument("wave")
+@with_appcontext
+def send_invitations_command(wave):
+    """E-mail the survey link to every web-mode case of WAVE not yet sent one."""
+    from survey.cli import progress_bar
+    from survey.db import session_scope
+    from survey.services.fieldwork_mail import Mailer, send_invitations
+
+    bar = progress_bar()
+    with session_scope() as session:
+        n = send_invitations(session, _wave(session, wave), Mailer.from_config(current_app.config), progress=bar)
+    bar.close()
+    click.echo(f"{n} invitation(s) sent")
+
+
+@click.command("send-reminders")
+@click.argument("wave", required=False)
+@with_appcontext
+def send_reminders_command(wave):
+    """Remind web-mode clients who have not answered (all waves in field, or WAVE); run it daily from cron."""
+    from survey.cli import progress_bar
+    from survey.db import session_scope
+    from survey.services.fieldwork_mail import Mailer, send_reminders
+
+    bar = progress_bar()
+    with session_scope() as session:
+        target = _wave(session, wave) if wave else None
+        n = send_reminders(session, Mailer.from_config(current_app.config), wave=target, progress=bar)
+    bar.close()
+    click.echo(f"{n} reminder(s) sent")
+
+
+@click.command("assign-cases")
+@click.argument("wave")
+@click.option("--seed", type=int, default=None, help="breaks ties between equally placed interviewers")
+@with_appcontext
+def assign_cases_command(wave, seed):
+    """Share WAVE's unassigned phone and visit cases among the active interviewers."""
+    from survey.db import session_scope
+    from survey.errors import ValidationFailed
+    from survey.services.fieldwork_assign import auto_assign
+
+    try:
+        with session_scope() as session:
+            result = auto_assign(session, _wave(session, wave), "cli", seed=seed)
+    except ValidationFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{result.assigned} case(s) assigned, {result.unassigned} left unassigned")
 
 
 def register(group) -> None:
-    """Add this area's commands to the app's CLI group (none yet)."""
+    """Add this area's commands to the app's CLI group."""
+    for cmd in (send_invitations_command, send_reminders_command, assign_cases_command):
+        group.add_command(cmd)

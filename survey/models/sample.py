@@ -84,6 +84,8 @@ class Invitation(Base):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_message_at: Mapped[dt.datetime | None]
     followup_case_id: Mapped[int | None] = mapped_column(Integer)
+    # answers of a half-finished interview (saved to resume later); cleared when it ends
+    interview_draft: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[created]
 
     client = relationship("Client")

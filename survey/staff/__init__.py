@@ -8,4 +8,5 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 require_roles(bp, *AREA_ROLES["staff"])
 
 from survey.staff import routes  # noqa: E402,F401
+from survey.staff import fieldwork_routes  # noqa: E402,F401
 from survey.staff import sampling_routes  # noqa: E402,F401

@@ -1,10 +1,10 @@
-"""fieldwork schema changes (reserved slot; empty until that work needs one)
+"""fieldwork: a half-finished interview's answers are kept on the invitation until it is finished
 
 Revision ID: 0004
 Revises: 0003
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = '0004'
 down_revision = '0003'
@@ -13,8 +13,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('interview_draft', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_column('interview_draft')

@@ -1,0 +1,125 @@
+"""One case at a time: recording attempts with their outcome codes, and appointments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from survey.errors import Conflict, PermissionDenied, ValidationFailed
+from survey.models import Branch, Client, ContactAttempt, Invitation, StaffUser, utcnow
+from survey.services import audit
+from survey.services import fieldwork_outcomes as outcomes
+from survey.services.fieldwork_queue import holds_lock, wave_settings
+
+SUPERVISING = ("supervisor", "admin")
+
+
+def check_may_view(inv: Invitation, user: StaffUser) -> None:
+    """Supervisors see every case; an interviewer sees the cases on their list, never their own clients'."""
+    if user.role in SUPERVISING:
+        return
+    if user.employee_code and inv.client.manager_code == user.employee_code:
+        raise PermissionDenied("you manage this client")
+    if inv.assigned_to not in (None, user.id) and inv.locked_by != user.id:
+        raise PermissionDenied("this case is assigned to another interviewer")
+
+
+def history(session: Session, inv: Invitation) -> list[ContactAttempt]:
+    return list(session.scalars(
+        select(ContactAttempt).where(ContactAttempt.invitation_id == inv.id)
+        .order_by(ContactAttempt.at, ContactAttempt.id)
+    ))
+
+
+def branch_of(session: Session, inv: Invitation) -> Branch | None:
+    return session.scalar(select(Branch).where(Branch.code == inv.client.branch_code))
+
+
+def close(session: Session, inv: Invitation, disposition: str) -> None:
+    inv.status = "done"
+    inv.disposition = disposition
+    inv.locked_by = inv.locked_until = None
+    inv.appointment_at = inv.next_try_at = None
+
+
+def record_attempt(
+    session: Session,
+    inv: Invitation,
+    interviewer: StaffUser,
+    outcome: str,
+    *,
+    note: str | None = None,
+    appointment_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    require_lock: bool = True,
+    interview: bool = False,
+) -> ContactAttempt:
+    """Record one call or visit and its outcome; a final code (or the last allowed attempt) closes the case.
+
+    Interim outcomes keep the case open with its next try no sooner than the outcome's retry
+    delay and the wave's retry wait; a callback needs an appointment time.  When the attempt
+    is the wave's ``max_attempts``-th and not final, the case is closed with the disposition
+    derived by :func:`fieldwork_outcomes.final_disposition`.
+    """
+    now = now or utcnow()
+    try:
+        spec = outcomes.get(outcome)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), [("outcome", "unknown")]) from None
+    if outcome in outcomes.INTERVIEW_CODES and not interview:
+        raise ValidationFailed("a complete or partial is recorded by the interview itself", [("outcome", "interview")])
+    if inv.status != "open":
+        raise Conflict("this case is already closed")
+    if require_lock and not holds_lock(inv, interviewer, now):
+        raise Conflict("take the case before recording an attempt")
+    if outcome == "callback" and appointment_at is None:
+        raise ValidationFailed("a callback needs a date and time", [("appointment_at", "required")])
+    if appointment_at is not None and appointment_at <= now:
+        raise ValidationFailed("the appointment must be in the future", [("appointment_at", "past")])
+    attempt = ContactAttempt(invitation_id=inv.id, interviewer_id=interviewer.id, at=now, mode=inv.mode,
+                             outcome=outcome, is_final=spec.final, note=(note or "").strip()[:2000] or None,
+                             appointment_at=appointment_at)
+    session.add(attempt)
+    inv.attempts = (inv.attempts or 0) + 1
+    inv.last_attempt_at = now
+    if inv.assigned_to is None:
+        inv.assigned_to = interviewer.id
+    inv.locked_by = inv.locked_until = None
+    if spec.contact:
+        session.execute(update(Client).where(Client.id == inv.client_id).values(last_contacted_at=now))
+    settings = wave_settings(inv.wave)
+    if spec.final:
+        close(session, inv, spec.aapor)
+    elif inv.attempts >= int(settings["max_attempts"]):
+        session.flush()
+        close(session, inv, outcomes.final_disposition(
+            [a.outcome for a in history(session, inv)], retired=True))
+    else:
+        wait = max(spec.retry_minutes, int(settings["retry_wait_minutes"]))
+        inv.next_try_at = now + dt.timedelta(minutes=wait)
+        inv.appointment_at = appointment_at
+    session.flush()
+    audit.record(session, interviewer, "fieldwork.attempt", "invitation", inv.id, outcome=outcome,
+                 attempt=inv.attempts, status=inv.status, disposition=inv.disposition,
+                 appointment_at=appointment_at.isoformat() if appointment_at else None)
+    return attempt
+
+
+def set_appointment(session: Session, inv: Invitation, user: StaffUser, when: dt.datetime | None, *,
+                    now: dt.datetime | None = None) -> None:
+    """Set, move or (with ``when=None``) cancel a case's callback or visit time."""
+    now = now or utcnow()
+    if inv.status != "open":
+        raise Conflict("this case is already closed")
+    check_may_view(inv, user)
+    if when is not None and when <= now:
+        raise ValidationFailed("the appointment must be in the future", [("appointment_at", "past")])
+    before = inv.appointment_at
+    inv.appointment_at = when
+    if inv.assigned_to is None and user.role == "interviewer":
+        inv.assigned_to = user.id
+    session.flush()
+    audit.record(session, user, "fieldwork.appointment", "invitation", inv.id,
+                 before=before.isoformat() if before else None, after=when.isoformat() if when else None)
