@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from survey.public import routes  # noqa: E402,F401
-from survey.public import fieldwork_routes  # noqa: E402,F401
+from survey.public import fieldwork_routes, routes  # noqa: E402,F401  (routes register on bp)

@@ -7,6 +7,4 @@ from survey.security import AREA_ROLES, require_roles
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 require_roles(bp, *AREA_ROLES["staff"])
 
-from survey.staff import routes  # noqa: E402,F401
-from survey.staff import fieldwork_routes  # noqa: E402,F401
-from survey.staff import sampling_routes  # noqa: E402,F401
+from survey.staff import fieldwork_routes, routes, sampling_routes  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,44 @@
+"""What every quality page needs: the chosen wave, the filters and the choices offered in the filter form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.models import MODES, Branch, Client, Response, Wave
+from survey.services.quality_reports import Filters, TierInfo, tiers_of
+
+
+@dataclass(frozen=True)
+class PageContext:
+    wave: Wave | None
+    waves: list[Wave]  # newest first
+    filters: Filters
+    tiers: list[TierInfo]
+    branches: list[tuple[str, str]]  # (code, name)
+    modes: tuple[str, ...]
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The wave and filters as query arguments, to carry from page to page."""
+        return {**({"wave": str(self.wave.id)} if self.wave else {}), **self.filters.as_args()}
+
+
+def default_wave(session: Session, waves: list[Wave]) -> Wave | None:
+    """The newest wave with respondents (the one in field may have none yet), else the newest."""
+    answered = set(session.scalars(select(Response.wave_id).distinct()))
+    return next((w for w in waves if w.id in answered), waves[0] if waves else None)
+
+
+def page_context(session: Session, args) -> PageContext:
+    waves = list(session.scalars(select(Wave).order_by(Wave.period_start.desc(), Wave.id.desc())))
+    wanted = (args.get("wave") or "").strip()
+    wave = next((w for w in waves if str(w.id) == wanted), None) if wanted else default_wave(session, waves)
+    if wave is None and wanted:
+        wave = default_wave(session, waves)
+    named = dict(session.execute(select(Branch.code, Branch.name)).all())
+    codes = set(named) | set(session.scalars(select(Client.branch_code).distinct()))
+    branches = [(c, named.get(c, "")) for c in sorted(codes)]
+    return PageContext(wave, waves, Filters.from_args(args), tiers_of(wave) if wave else [], branches, MODES)

@@ -1,0 +1,172 @@
+"""The quality pages' tables, built once and used for the HTML page, the CSV download and the report.
+
+A table holds the figures already formatted, so the page, the chart's
+``data-values`` and the CSV all print the same rounding.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from survey.i18n import localized
+from survey.services.quality_rates import GROUPS, RATES, ResponseReport, fmt_rate
+from survey.services.quality_reports import ALL, MEASURES, Change, Figure, Overview, Trends, fmt
+from survey.services.quality_scorecards import DriverReport, ScorecardReport
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sub: str | None = None  # a second line: the 95% interval
+    cls: str = ""
+
+
+@dataclass
+class Table:
+    key: str
+    caption: str
+    columns: list[tuple[str, bool]]  # (label, numeric); the first column is the row header
+    rows: list[list[Cell]] = field(default_factory=list)
+    sort_links: dict[int, str] = field(default_factory=dict)  # column index -> sort URL
+    sorted: tuple[int, str] | None = None  # (column index, "ascending" | "descending")
+
+
+def measure_title(measure: str) -> str:
+    return {"mean": _("Overall satisfaction (mean, 1–5)"), "top2": _("Top-two-box share (4 or 5), %"),
+            "nps": _("Net Promoter Score")}[measure]
+
+
+def mode_label(mode: str) -> str:
+    return {"phone": _("Phone"), "in_person": _("In person"), "web": _("Web")}.get(mode, mode)
+
+
+def tier_label(tiers, key: str) -> str:
+    if key == ALL:
+        return _("Bank (all tiers)")
+    info = next((t for t in tiers if t.code == key), None)
+    return localized(info, "name") if info else key
+
+
+def interval(measure: str, f: Figure | Change | None) -> str | None:
+    if f is None:
+        return None
+    if f.low != f.low and f.high != f.high:  # no SE (e.g. a tier with one respondent)
+        return "—"
+    return f"[{fmt(measure, f.low)}, {fmt(measure, f.high)}]"
+
+
+def p_text(p: float) -> str:
+    return "—" if p != p else ("<0.001" if p < 0.001 else f"{p:.3f}")
+
+
+def change_cells(measure: str, ch: Change | None) -> list[Cell]:
+    if ch is None:
+        return [Cell("—", cls="num"), Cell("—", cls="num"), Cell("")]
+    sign = "+" if ch.diff > 0 else ""
+    mark = ""
+    if ch.significant:
+        mark = ("▼ " + _("Significant drop")) if ch.diff < 0 else ("▲ " + _("Significant rise"))
+    return [Cell(sign + fmt(measure, ch.diff), interval(measure, ch), "num"), Cell(p_text(ch.p_adjusted), cls="num"),
+            Cell(mark, cls="sig" if mark else "")]
+
+
+def overview_tables(ov: Overview) -> list[Table]:
+    tables = []
+    for m in MEASURES:
+        t = Table(f"overview-{m}", measure_title(m), [
+            (_("Tier"), False), (_("Respondents"), True), (_("Clients (N_h)"), True), (_("Estimate"), True),
+            (_("Change from previous wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False)])
+        for row in ov.rows:
+            f = row.figures[m]
+            est = Cell(fmt(m, f.estimate) if f else "—", interval(m, f), "num")
+            clients = "—" if row.population is None else f"{row.population:,.0f}"
+            t.rows.append([Cell(tier_label(ov.tiers, row.key)), Cell(str(row.respondents), cls="num"),
+                           Cell(clients, cls="num"), est,
+                           *change_cells(m, row.changes[m])])
+        tables.append(t)
+    return tables
+
+
+def trend_table(tr: Trends) -> Table:
+    m = tr.measure
+    t = Table(f"trend-{m}", measure_title(m), [(_("Tier"), False)] + [(w.name, True) for w in tr.waves]
+              + [(_("Change in the latest wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False)])
+    for s in tr.series:
+        cells = [Cell(fmt(m, p.estimate) if p else "—", interval(m, p), "num") for p in s.points]
+        t.rows.append([Cell(tier_label(tr.tiers, s.key)), *cells, *change_cells(m, s.change)])
+    return t
+
+
+def rate_tables(rep: ResponseReport, tiers) -> list[Table]:
+    head = {"tier": _("Tier"), "mode": _("Contact mode"), "interviewer": _("Interviewer")}[rep.by]
+
+    def label(key):
+        if key == ALL:
+            return _("Whole wave")
+        if rep.by == "tier":
+            return tier_label(tiers, key)
+        return mode_label(key) if rep.by == "mode" else key
+
+    counts = Table("response-counts", _("Cases by AAPOR outcome group"),
+                   [(head, False), (_("Cases"), True), (_("Still open (as 3.11)"), True)] + [(g, True) for g in GROUPS])
+    rates = Table("response-rates", _("AAPOR rates, %"), [(head, False)] + [(r, True) for r in RATES])
+    for row in rep.rows:
+        counts.rows.append([Cell(label(row.key)), Cell(str(row.cases), cls="num"), Cell(str(row.open), cls="num")]
+                           + [Cell(str(row.counts[g]), cls="num") for g in GROUPS])
+        rates.rows.append([Cell(label(row.key))] + [Cell(fmt_rate(row.rates[r]), cls="num") for r in RATES])
+    return [counts, rates]
+
+
+def driver_table(rep: DriverReport) -> Table:
+    t = Table("drivers", _("Importance and performance of service items"), [
+        (_("Item"), False), (_("Performance: mean 1–5 (95% interval)"), True), (_("Importance: share of R², %"), True),
+        (_("Correlation with overall satisfaction"), True), (_("Respondents"), True)])
+    for r in rep.rows:
+        perf = r.performance
+        t.rows.append([Cell(localized(r.item, "text")),
+                       Cell(fmt("mean", perf.estimate) if perf else "—", interval("mean", perf), "num"),
+                       Cell(fmt("top2", r.importance), cls="num"), Cell(fmt("mean", r.correlation), cls="num"),
+                       Cell(str(r.n), cls="num")])
+    return t
+
+
+def scorecard_table(rep: ScorecardReport, sort_url) -> Table:
+    head = _("Relationship manager") if rep.group == "manager" else _("Branch")
+    t = Table(f"scorecard-{rep.group}", _("Overall satisfaction (mean, 1–5) with 95% intervals"), [
+        (head, False), (_("Respondents"), True), (_("Shrunken estimate"), True), (_("Lower bound"), True),
+        (_("Upper bound"), True), (_("Direct estimate (95% interval)"), True), (_("Shrinkage toward the bank mean"), True)])
+    keys = ("label", "n", "estimate", "low", "high", "direct")
+    t.sort_links = {i: sort_url(k) for i, k in enumerate(keys)}
+    t.sorted = (keys.index(rep.sort), "descending" if rep.descending else "ascending")
+    for r in rep.rows:
+        name = f"{r.label} {r.name}".strip()
+        t.rows.append([Cell(name), Cell(str(r.n), cls="num"), Cell(fmt("mean", r.estimate), cls="num"),
+                       Cell(fmt("mean", r.low), cls="num"), Cell(fmt("mean", r.high), cls="num"),
+                       Cell(fmt("mean", r.direct.estimate), interval("mean", r.direct), "num"),
+                       Cell(fmt("mean", r.shrinkage), cls="num")])
+    return t
+
+
+def to_csv(tables: list[Table]) -> str:
+    """Tables as CSV: one block per table (its caption, header, rows), intervals in their own column."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for k, t in enumerate(tables):
+        if k:
+            writer.writerow([])
+        writer.writerow([t.caption])
+        with_sub = [any(row[i].sub for row in t.rows) for i in range(len(t.columns))]
+        header = []
+        for (label, _num), sub in zip(t.columns, with_sub, strict=True):
+            header += [label, f"{label} — {_('95% interval')}"] if sub else [label]
+        writer.writerow(header)
+        for row in t.rows:
+            line = []
+            for cell, sub in zip(row, with_sub, strict=True):
+                line += [cell.text, cell.sub or ""] if sub else [cell.text]
+            writer.writerow(line)
+    return "\ufeff" + out.getvalue()

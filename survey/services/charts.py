@@ -1,0 +1,135 @@
+"""Server-rendered charts: matplotlib (Agg, no pyplot) to inline, accessible SVG strings.
+
+Each chart carries a ``<title>`` and ``<desc>`` and is meant to sit beside a data
+table with the same numbers.  Series are ``<g id="series-<key>">`` groups (the
+matplotlib ``gid``) with ``data-values`` holding the figures exactly as the
+table prints them, so a test or a reader can match chart and table.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import rc_context  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+PALETTE = ("#0b4f8a", "#b00020", "#146c2e", "#8a4f0b", "#5b2a86", "#00707a", "#555e68", "#a0307a")
+RC = {
+    "svg.fonttype": "none",  # text stays text: the browser draws Chinese with its own fonts
+    "svg.hashsalt": "survey-charts",  # stable ids, so the same data gives the same SVG
+    "font.family": ["sans-serif"],
+    "font.sans-serif": ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "DejaVu Sans"],
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """matplotlib settings for our charts; a CJK glyph missing from the server's fonts is no matter,
+    since the SVG keeps text as text and the reader's browser draws it."""
+    with rc_context(RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        yield
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series: ``values`` and interval bounds per x position (None where there is no estimate)."""
+
+    key: str
+    label: str
+    values: list[float | None]
+    low: list[float | None]
+    high: list[float | None]
+    texts: list[str]  # the values as the table prints them
+
+
+def _svg(fig: Figure, key: str, title: str, desc: str, series: dict[str, tuple[str, list[str]]]) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
+    own = set(series)
+
+    def rename(m: re.Match) -> str:
+        ident = m.group(2)
+        return m.group(0) if ident in own else f'{m.group(1)}{key}-{ident}"'
+
+    text = re.sub(r'(\bid=")([^"]+)"', rename, text)
+    text = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{key}-{m.group(1)})", text)
+    text = re.sub(r'(href=")#([^"]+)"', lambda m: f'{m.group(1)}#{key}-{m.group(2)}"', text)
+    head = re.match(r"<svg[^>]*>", text).group(0)
+    new_head = re.sub(r'\s(width|height)="[^"]*"', "", head).replace(
+        "<svg", f'<svg class="chart" role="img" aria-labelledby="{key}-title {key}-desc"', 1)
+    text = text.replace(head, new_head + f'\n<title id="{key}-title">{escape(title)}</title>'
+                                         f'<desc id="{key}-desc">{escape(desc)}</desc>', 1)
+    for ident, (label, texts) in series.items():
+        text = text.replace(f'<g id="{ident}">', f'<g id="{ident}" data-values="{escape(";".join(texts))}">'
+                                                  f"<title>{escape(label)}: {escape('; '.join(texts))}</title>", 1)
+    return text.strip()
+
+
+def trend_chart(key: str, title: str, desc: str, x_labels: list[str], lines: list[Line], *,
+                y_label: str, id_prefix: str = "") -> str:
+    """Estimates over waves: a line per series with its 95% interval band; SVG ids ``<prefix>series-<key>``."""
+    with _drawing():
+        fig = Figure(figsize=(7.2, 4.0))
+        ax = fig.add_subplot()
+        xs = list(range(len(x_labels)))
+        series = {}
+        for k, line in enumerate(lines):
+            colour = PALETTE[k % len(PALETTE)]
+            pts = [(x, v, lo, hi) for x, v, lo, hi in zip(xs, line.values, line.low, line.high, strict=True) if v is not None]
+            if not pts:
+                continue
+            px, pv, plo, phi = zip(*pts, strict=True)
+            gid = f"{id_prefix}series-{line.key}"
+            band = [(x, lo, hi) for x, _, lo, hi in pts if lo is not None and hi is not None]
+            if band:
+                bx, blo, bhi = zip(*band, strict=True)
+                ax.fill_between(bx, blo, bhi, color=colour, alpha=0.12, linewidth=0, gid=f"{id_prefix}band-{line.key}")
+            width = 2.6 if line.key == "all" else 1.6
+            ax.plot(px, pv, marker="o", markersize=4, color=colour, linewidth=width, label=line.label, gid=gid)
+            series[gid] = (line.label, line.texts)
+        ax.set_xticks(xs, x_labels)
+        ax.set_ylabel(y_label)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        if series:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        fig.tight_layout()
+        return _svg(fig, key, title, desc, series)
+
+
+def driver_chart(key: str, title: str, desc: str, points: list[tuple[str, str, float, float, str]], *,
+                 x_label: str, y_label: str) -> str:
+    """Importance–performance grid: ``(code, label, importance %, performance, text)`` per item."""
+    with _drawing():
+        fig = Figure(figsize=(7.2, 4.4))
+        ax = fig.add_subplot()
+        usable = [p for p in points if p[2] == p[2] and p[3] == p[3]]
+        series = {}
+        for code, label, x, y, text in usable:
+            gid = f"item-{code}"
+            ax.plot([x], [y], marker="o", markersize=7, linestyle="none", color=PALETTE[0], gid=gid)
+            ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
+            series[gid] = (label, [text])
+        if usable:
+            ax.axvline(sum(p[2] for p in usable) / len(usable), color="#888888", linestyle="--", linewidth=0.8)
+            ax.axhline(sum(p[3] for p in usable) / len(usable), color="#888888", linestyle="--", linewidth=0.8)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        fig.tight_layout()
+        return _svg(fig, key, title, desc, series)

@@ -1,0 +1,84 @@
+"""AAPOR outcome rates of a wave by tier, mode or interviewer, from invitations.disposition.
+
+Rule for cases still in the field: an invitation without a final code counts as
+3.11 "not attempted" (unknown eligibility, UH), so rates are as of today; the
+number of such open cases is reported beside the rates.  ``e`` is estimated
+once for the whole wave (proportional: eligible / (eligible + not eligible))
+and applied to every row, so rows are comparable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+import analysis
+from survey.models import Wave
+from survey.services import quality_data
+from survey.services.quality_reports import ALL, Filters, quiet
+
+RATES = ("RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "COOP2", "COOP3", "COOP4",
+         "REF1", "REF2", "REF3", "CON1", "CON2", "CON3")
+GROUPS = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
+BREAKDOWNS = ("tier", "mode", "interviewer")
+NONE_LABEL = "—"
+_VALID = re.compile(r"^(1\.[12]|2\.[123]\d|[34]\.\d\d)$")
+
+
+@dataclass(frozen=True)
+class RateRow:
+    key: str
+    cases: int
+    open: int
+    counts: dict[str, int]
+    rates: dict[str, float]  # nan when undefined
+
+
+@dataclass(frozen=True)
+class ResponseReport:
+    wave: Wave
+    by: str
+    rows: list[RateRow]  # the wave's total first
+    e: float
+    e_basis: str
+    invalid_codes: int
+
+
+def fmt_rate(value: float) -> str:
+    """A rate in percent with one decimal; an undefined rate is "—", never 0."""
+    return "—" if value is None or not np.isfinite(value) else f"{100 * value:.1f}"
+
+
+def _row(key: str, codes: np.ndarray, is_open: np.ndarray, e: float | None) -> RateRow:
+    counts = analysis.disposition_counts(codes).as_dict()
+    with quiet():
+        res = analysis.response_rates(**{k: counts[k] for k in GROUPS if k != "NE"}, NE=counts["NE"], e=e)
+    return RateRow(key, int(codes.size), int(is_open.sum()), counts, {r: float(getattr(res, r)) for r in RATES})
+
+
+def response_report(session: Session, wave: Wave, by: str = "tier", filters: Filters = Filters()) -> ResponseReport:
+    """Counts per AAPOR group and RR1-6, COOP1-4, REF1-3, CON1-3 for the wave and per ``by`` group."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"by must be one of {BREAKDOWNS}, but got {by!r}")
+    cases = quality_data.load_cases(session, wave.id)
+    valid = np.array([bool(_VALID.match(c)) for c in cases.disposition], dtype=bool)
+    keep = filters.mask(cases) & valid
+    codes, is_open = cases.disposition[keep].astype(str), cases.is_open[keep]
+    total = analysis.disposition_counts(codes).as_dict()
+    with quiet():
+        whole = analysis.response_rates(**{k: total[k] for k in GROUPS if k != "NE"}, NE=total["NE"])
+    e = float(whole.e) if np.isfinite(whole.e) else None
+    rows = [_row(ALL, codes, is_open, e)]
+    labels = np.array([NONE_LABEL if v is None else v for v in getattr(cases, by)[keep]], dtype=object)
+    order = sorted(set(labels.tolist()), key=lambda v: (v == NONE_LABEL, v))
+    if by == "tier":
+        rank = {t.code: i for i, t in enumerate(wave.tier_scheme.tiers)}
+        order.sort(key=lambda v: rank.get(v, len(rank)))
+    for key in order:
+        sel = labels == key
+        rows.append(_row(key, codes[sel], is_open[sel], e))
+    basis = "proportional: e = (I+P+R+NC+O) / (I+P+R+NC+O+NE), whole wave"
+    return ResponseReport(wave, by, rows, e if e is not None else float("nan"), basis, int((~valid).sum()))

@@ -1,0 +1,261 @@
+"""Wave overview and trends: design-based estimates with intervals, and tested changes.
+
+Every figure comes from :mod:`analysis` on arrays loaded by :mod:`quality_data`:
+a stratified design per wave (strata = tiers, weights N_h/r_h), filters applied
+as domains inside the design, changes between waves by ``analysis.compare`` and
+Holm-adjusted across tiers.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import analysis
+from survey.models import Response, Wave
+from survey.services import quality_data
+from survey.services.quality_data import WaveData
+
+ALL = "all"  # the key of the bank-wide row
+ALPHA = 0.05
+# measure -> (analysis estimator, display scale, decimals)
+MEASURES = {"mean": ("mean", 1.0, 2), "top2": ("proportion", 100.0, 1), "nps": ("nps", 1.0, 1)}
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Thin data (a tier of one, an empty domain) gives nan, shown as "—"; its warning is not news here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", analysis.DegenerateDataWarning)
+        with np.errstate(all="ignore"):
+            yield
+
+
+def fmt(measure: str, value: float | None) -> str:
+    """A figure as the pages, the charts and the CSV files print it; undefined is "—"."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    return f"{value:.{MEASURES[measure][2]}f}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """GET filters; ``tier``, ``branch`` and ``mode`` restrict the domain, never the design."""
+
+    tier: str | None = None
+    branch: str | None = None
+    mode: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        return cls(*((args.get(k) or "").strip() or None for k in ("tier", "branch", "mode")))
+
+    def mask(self, data) -> np.ndarray:
+        keep = np.ones(data.tier.shape[0], dtype=bool)
+        for name in ("tier", "branch", "mode"):
+            value = getattr(self, name)
+            if value is not None:
+                keep &= getattr(data, name) == value
+        return keep
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in (("tier", self.tier), ("branch", self.branch), ("mode", self.mode)) if v}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One estimate on the display scale (top-two-box in %), its 95% interval and respondents."""
+
+    estimate: float
+    se: float
+    low: float
+    high: float
+    n: int
+
+    @classmethod
+    def of(cls, est: analysis.Estimate, scale: float) -> Figure:
+        low, high = est.ci(0.95)
+        return cls(est.estimate * scale, est.se * scale, low * scale, high * scale, est.n)
+
+
+@dataclass(frozen=True)
+class Change:
+    """Latest minus previous wave; ``significant`` uses the Holm-adjusted p for tiers, p for the bank."""
+
+    diff: float
+    se: float
+    low: float
+    high: float
+    pvalue: float
+    p_adjusted: float
+    significant: bool
+
+    @property
+    def drop(self) -> bool:
+        return self.significant and self.diff < 0
+
+
+def design_of(data: WaveData) -> analysis.StratifiedDesign:
+    """The wave's stratified design: strata = tiers, N_h from the draw (or the client file), weights N_h/r_h."""
+    present = set(data.tier.tolist())
+    return analysis.StratifiedDesign(data.tier, {t: n for t, n in data.population.items() if t in present})
+
+
+def measure_values(data, measure: str) -> np.ndarray:
+    """The variable a measure averages: overall 1-5, top-two-box flag (4 or 5), or the 0-10 score."""
+    if measure == "mean":
+        return data.overall
+    if measure == "top2":
+        return np.where(np.isnan(data.overall), np.nan, (data.overall >= 4).astype(float))
+    return data.nps
+
+
+def domain_estimates(data: WaveData, filters: Filters, measure: str) -> dict[str, analysis.Estimate]:
+    """``{"all": bank, tier: ...}`` for the filtered domain, estimated inside the wave's design."""
+    if data.n == 0:
+        return {}
+    kind = MEASURES[measure][0]
+    design = design_of(data)
+    inside = filters.mask(data)
+    y = measure_values(data, measure)
+    out = {}
+    with quiet():
+        for labels in (np.where(inside, ALL, None), np.where(inside, data.tier, None)):
+            if not inside.any():
+                break
+            res = getattr(design.by(labels.astype(object), missing="omit"), kind)(y, missing="omit")
+            out.update({str(k): res[k] for k in res if res[k].n > 0})
+    return out
+
+
+def changes(before: dict, after: dict, keys: list[str], scale: float) -> dict[str, Change]:
+    """Tested differences per key; tier p-values Holm-adjusted together, the bank row on its own."""
+    raw = {}
+    with quiet():
+        for key in keys:
+            if key in before and key in after:
+                raw[key] = analysis.compare(before[key], after[key])
+        tiers = [k for k in raw if k != ALL]
+        adjusted = dict(zip(tiers, analysis.adjust_pvalues([raw[k].pvalue for k in tiers]), strict=True)) if tiers else {}
+    out = {}
+    for key, c in raw.items():
+        p_adj = float(adjusted.get(key, c.pvalue))
+        low, high = c.ci(0.95)
+        out[key] = Change(c.estimate * scale, c.se * scale, low * scale, high * scale, float(c.pvalue), p_adj,
+                          bool(np.isfinite(p_adj) and p_adj < ALPHA))
+    return out
+
+
+@dataclass(frozen=True)
+class TierInfo:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+def tiers_of(wave: Wave) -> list[TierInfo]:
+    return [TierInfo(t.code, t.name_zh, t.name_en) for t in wave.tier_scheme.tiers]
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    key: str
+    respondents: int
+    population: float | None
+    figures: dict[str, Figure | None]
+    changes: dict[str, Change | None]
+
+
+@dataclass(frozen=True)
+class Overview:
+    wave: Wave
+    previous: Wave | None
+    tiers: list[TierInfo]
+    rows: list[OverviewRow]
+    population_source: str
+    lonely: list[str] = field(default_factory=list)  # tiers with a single respondent: no variance estimate
+
+
+def waves_in_order(session: Session) -> list[Wave]:
+    """Every wave, oldest first."""
+    return list(session.scalars(select(Wave).order_by(Wave.period_start, Wave.id)))
+
+
+def previous_wave(session: Session, wave: Wave) -> Wave | None:
+    """The latest earlier wave that has respondents (a draft or unsampled wave is skipped)."""
+    answered = set(session.scalars(select(Response.wave_id).distinct()))
+    earlier = [w for w in waves_in_order(session) if (w.period_start, w.id) < (wave.period_start, wave.id)]
+    return next((w for w in reversed(earlier) if w.id in answered), None)
+
+
+def overview(session: Session, wave: Wave, filters: Filters = Filters()) -> Overview:
+    """Mean, top-two-box and NPS for the bank and each tier, with the change from the previous wave."""
+    prev = previous_wave(session, wave)
+    data = quality_data.load_responses(session, [wave.id] + ([prev.id] if prev else []), items=[])
+    cur, old = data[wave.id], data.get(prev.id) if prev else None
+    tiers = tiers_of(wave)
+    keys = [ALL] + [t.code for t in tiers]
+    keys += sorted(set(cur.tier.tolist()) - set(keys))
+    est_now = {m: domain_estimates(cur, filters, m) for m in MEASURES}
+    est_then = {m: domain_estimates(old, filters, m) for m in MEASURES} if old is not None else {m: {} for m in MEASURES}
+    diffs = {m: changes(est_then[m], est_now[m], keys, MEASURES[m][1]) for m in MEASURES}
+    inside = filters.mask(cur)
+    rows = []
+    for key in keys:
+        if all(key not in est_now[m] and key not in est_then[m] for m in MEASURES):
+            continue
+        in_key = inside if key == ALL else inside & (cur.tier == key)
+        population = sum(cur.population.values()) if key == ALL else cur.population.get(key)
+        rows.append(OverviewRow(
+            key, int(in_key.sum()), population if not filters.as_args() or key != ALL else None,
+            {m: Figure.of(est_now[m][key], MEASURES[m][1]) if key in est_now[m] else None for m in MEASURES},
+            {m: diffs[m].get(key) for m in MEASURES},
+        ))
+    lonely = [t for t, r in cur.respondents_per_tier().items() if r == 1 and cur.population.get(t, 0) > 1]
+    return Overview(wave, prev, tiers, rows, cur.population_source, lonely)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a trend chart: a figure (or None) per wave."""
+
+    key: str
+    points: list[Figure | None]
+    change: Change | None  # latest wave vs the one before
+
+
+@dataclass(frozen=True)
+class Trends:
+    measure: str
+    waves: list[Wave]
+    tiers: list[TierInfo]
+    series: list[Series]
+
+    @property
+    def dropped(self) -> list[str]:
+        return [s.key for s in self.series if s.key != ALL and s.change is not None and s.change.drop]
+
+
+def trends(session: Session, measure: str, filters: Filters = Filters(), wave_ids=None) -> Trends:
+    """Every wave's (or those in ``wave_ids``) estimate of ``measure`` per tier and for the bank; one select."""
+    ordered = [w for w in waves_in_order(session) if wave_ids is None or w.id in wave_ids]
+    data = quality_data.load_responses(session, [w.id for w in ordered], items=[]) if ordered else {}
+    ordered = [w for w in ordered if data[w.id].n > 0]
+    tiers = tiers_of(ordered[-1]) if ordered else []
+    scale = MEASURES[measure][1]
+    per_wave = [domain_estimates(data[w.id], filters, measure) for w in ordered]
+    keys = [ALL] + [t.code for t in tiers]
+    keys += sorted({k for e in per_wave for k in e} - set(keys))
+    last = changes(per_wave[-2], per_wave[-1], keys, scale) if len(per_wave) >= 2 else {}
+    series = []
+    for key in keys:
+        points = [Figure.of(e[key], scale) if key in e else None for e in per_wave]
+        if any(p is not None for p in points):
+            series.append(Series(key, points, last.get(key)))
+    return Trends(measure, ordered, tiers, series)
