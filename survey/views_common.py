@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey.i18n import localized
+from survey.labels import label
 from survey.security import AREA_ROLES, mask_phone
 from survey.services.questionnaires import SATISFACTION5
 from survey.services.responses import NOT_A_CHOICE, REQUIRED, TOO_LONG
@@ -32,7 +33,7 @@ def home_for(user) -> str:
 
 def init_app(app: Flask) -> None:
     # globals, not context: macros imported without context can call them too
-    app.jinja_env.globals.update(localized=localized, mask_phone=mask_phone, problem_text=problem_text,
+    app.jinja_env.globals.update(label=label, localized=localized, mask_phone=mask_phone, problem_text=problem_text,
                                  scale5=SATISFACTION5, area_roles=AREA_ROLES)
 
     @app.context_processor

@@ -9,7 +9,7 @@ from survey import TEMPLATES
 from survey.i18n import CATALOGS, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-CALL = re.compile(r"""\b_\(\s*(['"])(.+?)\1""")
+CALL = re.compile(r"""\b_l?\(\s*(['"])(.+?)\1""")
 
 
 def used_messages() -> set[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from survey.i18n import localized
+from survey.labels import mode_label
 from survey.services.quality_rates import GROUPS, RATES, ResponseReport, fmt_rate
 from survey.services.quality_reports import ALL, MEASURES, Change, Figure, Overview, Trends, fmt
 from survey.services.quality_scorecards import DriverReport, ScorecardReport
@@ -38,10 +39,6 @@ class Table:
 def measure_title(measure: str) -> str:
     return {"mean": _("Overall satisfaction (mean, 1–5)"), "top2": _("Top-two-box share (4 or 5), %"),
             "nps": _("Net Promoter Score")}[measure]
-
-
-def mode_label(mode: str) -> str:
-    return {"phone": _("Phone"), "in_person": _("In person"), "web": _("Web")}.get(mode, mode)
 
 
 def tier_label(tiers, key: str) -> str:

@@ -78,8 +78,9 @@ class TierSummary:
 
 
 def list_waves(session: Session) -> list[tuple[Wave, int, int]]:
-    """Every wave, newest first, with its invitation and response counts."""
-    inv = select(Invitation.wave_id, func.count().label("n")).group_by(Invitation.wave_id).subquery()
+    """Every wave, newest first, with its sample invitation count and response count."""
+    inv = (select(Invitation.wave_id, func.count().label("n")).where(Invitation.kind == "sample")
+           .group_by(Invitation.wave_id).subquery())
     resp = select(Response.wave_id, func.count().label("n")).group_by(Response.wave_id).subquery()
     rows = session.execute(
         select(Wave, func.coalesce(inv.c.n, 0), func.coalesce(resp.c.n, 0))
@@ -91,10 +92,15 @@ def list_waves(session: Session) -> list[tuple[Wave, int, int]]:
 
 
 def tier_summary(session: Session, wave: Wave) -> list[TierSummary]:
-    """Invitations, responses and the plain mean overall satisfaction per tier."""
+    """Sample invitations, their responses and the mean overall satisfaction per tier.
+
+    Within a tier every respondent has the same weight, so the plain mean is the tier's estimate;
+    win-back invitations of follow-up cases are not part of the sample and are left out.
+    """
     overall = questionnaires.overall_question(wave.questionnaire)
     invited = dict(session.execute(
-        select(Invitation.tier_code, func.count()).where(Invitation.wave_id == wave.id).group_by(Invitation.tier_code)
+        select(Invitation.tier_code, func.count())
+        .where(Invitation.wave_id == wave.id, Invitation.kind == "sample").group_by(Invitation.tier_code)
     ).all())
     stats = {
         code: (n, mean)
@@ -102,7 +108,7 @@ def tier_summary(session: Session, wave: Wave) -> list[TierSummary]:
             select(Invitation.tier_code, func.count(Response.id), func.avg(Answer.value_num))
             .join(Response, Response.invitation_id == Invitation.id)
             .outerjoin(Answer, (Answer.response_id == Response.id) & (Answer.question_id == overall.id))
-            .where(Invitation.wave_id == wave.id)
+            .where(Invitation.wave_id == wave.id, Invitation.kind == "sample")
             .group_by(Invitation.tier_code)
         )
     }
