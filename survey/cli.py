@@ -45,6 +45,17 @@ def progress_bar() -> _Progress:
     return _Progress()
 
 
+def wave_or_exit(session, name_or_id: str):
+    """The wave named (or numbered) ``name_or_id``, or a clean command-line error."""
+    from survey.errors import NotFound
+    from survey.services import waves
+
+    try:
+        return waves.find_wave(session, name_or_id)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command():

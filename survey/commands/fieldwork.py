@@ -6,15 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-
-def _wave(session, name):
-    from survey.errors import NotFound
-    from survey.services import waves
-
-    try:
-        return waves.find_wave(session, name)
-    except NotFound as exc:
-        raise click.ClickException(str(exc)) from None
+from survey.cli import wave_or_exit
 
 
 @click.command("send-invitations")
@@ -28,7 +20,7 @@ def send_invitations_command(wave):
 
     bar = progress_bar()
     with session_scope() as session:
-        n = send_invitations(session, _wave(session, wave), Mailer.from_config(current_app.config), progress=bar)
+        n = send_invitations(session, wave_or_exit(session, wave), Mailer.from_config(current_app.config), progress=bar)
     bar.close()
     click.echo(f"{n} invitation(s) sent")
 
@@ -44,7 +36,7 @@ def send_reminders_command(wave):
 
     bar = progress_bar()
     with session_scope() as session:
-        target = _wave(session, wave) if wave else None
+        target = wave_or_exit(session, wave) if wave else None
         n = send_reminders(session, Mailer.from_config(current_app.config), wave=target, progress=bar)
     bar.close()
     click.echo(f"{n} reminder(s) sent")
@@ -62,7 +54,7 @@ def assign_cases_command(wave, seed):
 
     try:
         with session_scope() as session:
-            result = auto_assign(session, _wave(session, wave), "cli", seed=seed)
+            result = auto_assign(session, wave_or_exit(session, wave), "cli", seed=seed)
     except ValidationFailed as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{result.assigned} case(s) assigned, {result.unassigned} left unassigned")

@@ -8,15 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-
-def _find_wave(session, name_or_id: str):
-    from survey.errors import NotFound
-    from survey.services import waves
-
-    try:
-        return waves.find_wave(session, name_or_id)
-    except NotFound as exc:
-        raise click.ClickException(str(exc)) from None
+from survey.cli import wave_or_exit
 
 
 @click.command("report")
@@ -31,7 +23,7 @@ def report_command(wave, out, lang):
     from survey.quality.report import render_report
 
     with session_scope() as session, current_app.test_request_context(f"/?lang={lang}"):
-        found = _find_wave(session, wave)
+        found = wave_or_exit(session, wave)
         html = render_report(session, found)
         name = found.name
     path = Path(out or f"report-{name}.html")
@@ -52,7 +44,7 @@ def export_command(wave, fmt, out):
 
     bar = progress_bar()
     with session_scope() as session:
-        found = _find_wave(session, wave)
+        found = wave_or_exit(session, wave)
         try:
             export_wave(session, found, fmt, out, progress=bar)
         finally:

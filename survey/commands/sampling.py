@@ -5,19 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from survey.cli import wave_or_exit
 from survey.db import session_scope
 
 METHODS = ("proportional", "equal", "neyman", "optimal")
-
-
-def _wave(session, name_or_id):
-    from survey.errors import NotFound
-    from survey.services import waves
-
-    try:
-        return waves.find_wave(session, name_or_id)
-    except NotFound as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _print_plan(plan) -> None:
@@ -60,7 +51,7 @@ def plan_command(wave, margin, total, confidence, method, minimum, take_all, res
     from survey.services import sampling_frame, sampling_plan
 
     with session_scope() as session:
-        w = _wave(session, wave)
+        w = wave_or_exit(session, wave)
         data = dict(margin=margin, total=total, confidence=confidence, method=method, minimum=minimum,
                     take_all=list(take_all), reserve_share=reserve_share)
         try:
@@ -90,7 +81,7 @@ def draw_command(wave, seed, reset):
     bar = progress_bar()
     try:
         with session_scope() as session:
-            w = _wave(session, wave)
+            w = wave_or_exit(session, wave)
             if reset:
                 sampling_draw.reset_draw(session, w, "cli")
                 click.echo(f"draw of wave {w.name} reset")
@@ -121,7 +112,7 @@ def release_command(wave, tier, count):
 
     try:
         with session_scope() as session:
-            w = _wave(session, wave)
+            w = wave_or_exit(session, wave)
             sampling_draw.release_reserve(session, w, tier, count, "cli")
             left = sampling_draw.reserve_left(session, w).get(tier, 0)
     except (Conflict, ValidationFailed) as exc:
