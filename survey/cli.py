@@ -141,6 +141,8 @@ def init_app(app) -> None:
 
 cli = FlaskGroup(create_app=_cli_app, add_default_commands=False, add_version_option=False,
                  load_dotenv=False, set_debug_flag=False, help="Client satisfaction tracking service.")
+# the factory is fixed, so Flask's --app/--env-file/--debug options would only confuse
+cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 cli.add_command(serve_command)
 cli.add_command(demo_command)
 
