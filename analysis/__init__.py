@@ -27,7 +27,10 @@ drivers           -- Shapley importance and performance of service items
 scorecard         -- per manager/branch estimates shrunk toward the mean
 
 References: Cochran, *Sampling Techniques* (3rd ed., 1977); Lohr, *Sampling:
-Design and Analysis* (3rd ed., 2022); AAPOR, *Standard Definitions* (2023).
+Design and Analysis* (3rd ed., 2022); AAPOR, *Standard Definitions* (2023);
+Korn & Graubard, "Confidence intervals for proportions with small expected
+number of positive counts estimated from survey data", *Survey Methodology*
+24 (1998), 193-201 (the ``method="beta"`` proportion interval).
 """
 
 from ._aapor import DispositionCounts, ResponseRates, disposition_counts, response_rates

@@ -88,10 +88,12 @@ def compare(a, b, *, dist="normal") -> Comparison:
               SE = \sqrt{SE_a^2 + SE_b^2},\quad z = \hat\Delta / SE
 
     Samples drawn independently in two waves have zero covariance, so the
-    variances add (Cochran 1977, ch. 5; Lohr 2022, ch. 4 on comparing
-    estimates).  ``dist="normal"`` (default) gives a
+    variances add: Var(b - a) = Var(a) + Var(b), the elementary result for
+    the difference of two independent random variables (each variance is the
+    design-based one of its own wave).  ``dist="normal"`` (default) gives a
     two-sided normal p-value; ``dist="t"`` uses t on the Welch-Satterthwaite
-    df ``SE^4 / (SE_a^4/df_a + SE_b^4/df_b)``.  Domain results are compared
+    df ``SE^4 / (SE_a^4/df_a + SE_b^4/df_b)`` (Satterthwaite 1946,
+    *Biometrics Bulletin* 2, 110-114).  Domain results are compared
     label by label (a label missing in one wave gives nan).
 
     Examples

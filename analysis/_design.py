@@ -42,12 +42,24 @@ class StratifiedDesign:
         ``label -> N_h``, the clients of each stratum in the frame.
     weights : array_like, shape (n,), optional
         Positive weights replacing ``N_h / r_h`` (e.g. calibrated weights).
-    single_unit_stratum : {"nan", "skip", "raise"}, keyword-only
-        A stratum with one respondent (and N_h > 1) has no variance estimate.
-        ``"nan"`` makes the SE of every estimate that uses it nan and warns
-        with :class:`DegenerateDataWarning`; ``"skip"`` counts it as
-        contributing zero variance (as a certainty stratum); ``"raise"``
-        raises ValueError here.
+    single_unit_stratum : {"nan", "skip", "adjust", "raise"}, keyword-only
+        A stratum with one respondent (and N_h > 1) has no variance estimate
+        (the R equivalents are values of ``options(survey.lonely.psu=)``):
+
+        - ``"nan"`` (default): the SE of every estimate that uses it is nan,
+          with a :class:`DegenerateDataWarning`.  R has no such option (its
+          default ``"fail"`` stops, as ``"raise"`` here).
+        - ``"skip"``: the stratum contributes zero variance, as a certainty
+          stratum (R ``"certainty"``; ``"remove"`` gives the same single-stage
+          variance).
+        - ``"adjust"``: the lonely unit's score is centred at the grand mean of
+          the scores over all n respondents instead of its stratum mean, and
+          contributes :math:`(1 - 1/N_h)(z_{h1} - \sum_i z_i / n)^2`, without
+          a warning (R ``"adjust"``, whose recent versions centre at the
+          average of all PSU scores; for means, proportions and NPS the
+          scores sum to 0, so both give :math:`(1 - 1/N_h) z_{h1}^2`).  An
+          approximation: a lonely stratum has no unbiased variance estimate.
+        - ``"raise"``: ValueError here (R ``"fail"``).
 
     Examples
     --------
@@ -61,7 +73,7 @@ class StratifiedDesign:
     """
 
     def __init__(self, strata, population_sizes, weights=None, *, single_unit_stratum="nan"):
-        check_choice("single_unit_stratum", single_unit_stratum, ("nan", "skip", "raise"))
+        check_choice("single_unit_stratum", single_unit_stratum, ("nan", "skip", "adjust", "raise"))
         if not isinstance(population_sizes, Mapping):
             raise TypeError(
                 f"population_sizes must be a mapping label -> N_h, but got {type(population_sizes).__name__}"
@@ -111,6 +123,9 @@ class StratifiedDesign:
             c_h = (1.0 - r_h / big_n) * r_h / (r_h - 1.0)
         c_h[lonely] = np.nan if single_unit_stratum == "nan" else 0.0
         c_h[r_h == big_n] = 0.0  # a tier taken whole has no sampling variance
+        # "adjust": the lonely unit's own term, (1 - 1/N_h)(z - grand mean)^2
+        adjust = single_unit_stratum == "adjust"
+        self._lonely_f = np.where(lonely, 1.0 - 1.0 / big_n, 0.0) if adjust else None
         w.flags.writeable = False
         self._codes, self._c_h, self._w, self._r_h = codes, c_h, w, r_h
         self._fpc_h = 1.0 - r_h / big_n
@@ -156,7 +171,9 @@ class StratifiedDesign:
     def proportion(self, flag, *, missing="raise") -> Estimate:
         """Share of clients with ``flag`` true (e.g. top-two-box), as a mean of 0/1.
 
-        Its :meth:`Estimate.ci` is the logit interval, inside [0, 1].
+        Its :meth:`Estimate.ci` is the logit interval, inside [0, 1], falling
+        back to the Korn-Graubard interval (``method="beta"``) when the
+        estimate is 0 or 1 or the SE is 0.
 
         >>> import analysis
         >>> d = analysis.StratifiedDesign([0] * 5, {0: 1000})
@@ -214,7 +231,7 @@ class StratifiedDesign:
             dcodes = np.where(absent, part.D, part.dcodes)
             part = make_partition(self._codes, self._r_h, self._w, dcodes, part.D)
         est, var, deff = linearised(
-            part, self._c_h, self._w, values, total=kind == "total", n=self.n
+            part, self._c_h, self._w, values, total=kind == "total", n=self.n, lonely=self._lonely_f
         )
         if kind in _BOUNDS:  # a ratio of sums can round a hair outside its range
             est = np.clip(est, *_BOUNDS[kind])
@@ -270,7 +287,7 @@ class Domains:
         return self._run(y, "total", missing)
 
     def proportion(self, flag, *, missing="raise") -> DomainEstimates:
-        """Domain proportions of a 0/1 ``flag``, with logit intervals."""
+        """Domain proportions of a 0/1 ``flag``, with logit (or Korn-Graubard) intervals."""
         return self._run(flag, "proportion", missing)
 
     def nps(self, score_0_10, *, missing="raise") -> DomainEstimates:

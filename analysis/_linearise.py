@@ -87,12 +87,16 @@ def make_partition(
     return Partition(dcodes, D, pair, n_hd.reshape(H, D + 1), w_d, inv, adjust)
 
 
-def _between_strata(part: Partition, c_h: np.ndarray, score: np.ndarray) -> np.ndarray:
+def _between_strata(
+    part: Partition, c_h: np.ndarray, score: np.ndarray, lonely: np.ndarray | None = None
+) -> np.ndarray:
     """``sum_h c_h * sum_{i in h} (z_hi - zbar_h)^2`` per domain, with ``z = score * 1_d``.
 
     Two-pass and cancellation-free: inside each (h, d) cell the score is
     centred on its cell mean ``m``; the zeros of the other rows of stratum h
-    add ``S^2 (1/n_hd - 1/n_h)`` with ``S`` the cell sum.
+    add ``S^2 (1/n_hd - 1/n_h)`` with ``S`` the cell sum.  ``lonely`` (per
+    stratum, 0 except single-respondent strata) adds
+    ``lonely_h * (z_h1 - sum(z) / n)^2``: the lonely unit centred at the grand mean.
     """
     size = part.n_hd.size
     cell_sum = np.bincount(part.pair, score, minlength=size)
@@ -100,16 +104,28 @@ def _between_strata(part: Partition, c_h: np.ndarray, score: np.ndarray) -> np.n
     within = np.bincount(part.pair, dev * dev, minlength=size)
     ss = (within + cell_sum * cell_sum * part.adjust).reshape(part.n_hd.shape)[:, : part.D]
     contrib = np.where(part.n_hd[:, : part.D] > 0, c_h[:, None] * ss, 0.0)
+    if lonely is not None and lonely.any():
+        center = np.bincount(part.dcodes, score, minlength=part.D + 1)[: part.D] / score.shape[0]
+        own = cell_sum.reshape(part.n_hd.shape)[:, : part.D]  # 0 where the unit is outside d
+        contrib = contrib + lonely[:, None] * (own - center) ** 2
     return contrib.sum(axis=0)
 
 
 def linearised(
-    part: Partition, c_h: np.ndarray, w: np.ndarray, y: np.ndarray, *, total: bool, n: int
+    part: Partition,
+    c_h: np.ndarray,
+    w: np.ndarray,
+    y: np.ndarray,
+    *,
+    total: bool,
+    n: int,
+    lonely: np.ndarray | None = None,
 ):
     """Per-domain estimate, variance and design effect.
 
     ``c_h = (1 - r_h/N_h) r_h / (r_h - 1)``.  Rows with ``dcodes == D`` must
-    have a finite ``y`` (any value; they are ignored).
+    have a finite ``y`` (any value; they are ignored).  ``lonely``: see
+    :func:`_between_strata`.
 
     Returns ``(estimate, variance, deff)``, arrays of length D.
     """
@@ -132,7 +148,7 @@ def linearised(
         n_d = part.n_d.astype(float)
         w_in, t_in, ybar_in = w_d[:D], t_d[:D], ybar[:D]
         if total:
-            var = _between_strata(part, c_h, w * y)
+            var = _between_strata(part, c_h, w * y, lonely)
             # SRS comparison: y * 1_d over all n respondents (as R ``survey`` does).
             w_all = w.sum()
             m = t_in / w_all
@@ -141,7 +157,7 @@ def linearised(
             vsrs = w_all**2 * (1.0 - n / w_all) * s2 / n
             est = t_in
         else:
-            var = _between_strata(part, c_h, u) / w_in**2
+            var = _between_strata(part, c_h, u, lonely) / w_in**2
             s2 = ss_w / w_in * n_d / (n_d - 1.0)
             vsrs = (1.0 - n_d / w_in) * s2 / n_d
             est = np.where(w_in > 0, ybar_in, np.nan)

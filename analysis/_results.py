@@ -45,14 +45,28 @@ class Estimate:
     deff: float
     kind: str
 
-    def ci(self, level: float = 0.95) -> tuple[float, float]:
+    def ci(self, level: float = 0.95, method: str | None = None) -> tuple[float, float]:
         """Confidence interval ``(low, high)`` at ``level``.
 
-        Means and totals: ``estimate +/- t_{df} * se``.  Proportions: the logit
-        interval (stays inside [0, 1]).  NPS: the t interval clipped to
-        [-100, 100].  ``t`` has ``n - H`` degrees of freedom (Lohr 2022, ch. 3).
+        Means and totals: ``estimate +/- t_{df} * se``.  ``t`` has ``n - H``
+        degrees of freedom (Lohr 2022, ch. 3).
+
+        Proportions, ``method="logit"`` (the default, also with ``None``): the
+        logit interval, inside [0, 1].  It collapses to a point where the
+        estimate is 0 or 1 (a tier where everyone answered 4-5), so there it
+        falls back to ``"beta"``; a zero SE with 0 < p < 1 means a census
+        (every unit answered), where the point is the right interval.  ``method="beta"``: the
+        Korn-Graubard (1998) interval, Clopper-Pearson on the effective sample
+        size ``n_eff = p (1 - p) / se**2`` (capped at ``n``; ``n`` where p is
+        0 or 1 or the SE is 0) times ``(t_{n-1} / t_{df})**2`` (ratio capped
+        at 1), as R ``survey::svyciprop(method = "beta")``.
+
+        NPS: the t interval clipped to [-100, 100]; at -100 or 100 the
+        Korn-Graubard interval of ``(NPS + 100) / 200`` with
+        ``n_eff = n``, mapped back (so all promoters give ``(low, 100)`` with
+        ``low < 100``).  ``method`` is for proportions only.
         """
-        return interval(self.kind, self.estimate, self.se, self.df, level)
+        return interval(self.kind, self.estimate, self.se, self.df, level, self.n, method)
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +129,10 @@ class DomainEstimates(Mapping):
         )
         return f"DomainEstimates(kind={self.kind!r}, {{{rows}}})"
 
-    def ci(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-        """Arrays ``(low, high)`` of the per-domain intervals (see :meth:`Estimate.ci`)."""
-        return interval(self.kind, self.estimate, self.se, self.df, level)
+    def ci(self, level: float = 0.95, method: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Arrays ``(low, high)`` of the per-domain intervals (see :meth:`Estimate.ci`).
+
+        Each domain's ``n`` is its respondents; the logit-to-beta fallback of
+        proportions is decided domain by domain.
+        """
+        return interval(self.kind, self.estimate, self.se, self.df, level, self.n, method)

@@ -9,6 +9,7 @@ from scipy import stats
 
 from ._common import check_choice, check_level, warn_degenerate
 from ._design import StratifiedDesign
+from ._linearise import label_codes
 from ._results import DomainEstimates
 
 __all__ = ["Scorecard", "scorecard"]
@@ -100,9 +101,11 @@ def scorecard(
         Satisfaction score.
     design : StratifiedDesign
     missing : {"raise", "omit"}, keyword-only
-        NaN in ``y`` or a missing (NaN/None) group label: raise, or leave those
-        rows out of every group (domain estimation; they stay in the design).
-        With ``"omit"`` the target is the mean over rows with a value and a group.
+        NaN in ``y`` or a missing (NaN/None) group label.  ``"raise"``:
+        ValueError naming ``groups`` or ``y``.  ``"omit"``: those rows are left
+        out of every group and of the target (domain estimation: they stay in
+        the design, so the strata keep their weights and variances); the
+        target is then the mean over rows with a value and a group.
     variance : {"smoothed", "direct"}, keyword-only
         ``v_g`` used for shrinkage.  ``"smoothed"`` (default) pools the
         within-group variance over all groups (see ``_smoothed_variance``), so
@@ -123,7 +126,14 @@ def scorecard(
     check_choice("variance", variance, ("smoothed", "direct"))
     if not isinstance(design, StratifiedDesign):
         raise TypeError(f"design must be a StratifiedDesign, but got {type(design).__name__}")
-    domains = design.by(groups, missing=missing)
+    check_choice("missing", missing, ("raise", "omit"))
+    _, _, no_group = label_codes("groups", groups, design.n)
+    if missing == "raise" and no_group.any():
+        raise ValueError(
+            f"groups has {int(no_group.sum())} missing labels (None/NaN); "
+            "pass missing='omit' to leave those rows out of every group"
+        )
+    domains = design.by(groups, missing="omit")
     direct = domains.mean(y, missing=missing)
     values = np.asarray(y, dtype=float)
     grouped = domains._part.dcodes < direct.labels.size

@@ -1,6 +1,7 @@
 """StratifiedDesign behaviour: validation, missing values, domains, degenerate input."""
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -141,6 +142,34 @@ def test_single_unit_stratum_policies():
     assert np.isfinite(skip.se)
     with pytest.raises(ValueError, match=r"strata \['B'\] have a single respondent"):
         analysis.StratifiedDesign(strata, pop, single_unit_stratum="raise")
+
+
+def test_single_unit_stratum_adjust_hand_worked():
+    """R options(survey.lonely.psu = "adjust"): the lonely unit is centred at the grand mean.
+
+    Tier A: y = 1, 2, 3 of N = 10 (w = 10/3); tier B: y = 5 alone of N = 4 (w = 4); W = 14.
+    Mean 40/14.  A: z = (10/3)(y - 40/14)/14, centred SS = (10/42)^2 * 2 = 200/1764,
+    c_A = (1 - 3/10) 3/2 = 1.05, so V_A = 210/1764.  B: z = 4 (5 - 40/14) / 14 = 120/196,
+    grand mean of z = 0, f_B = 1 - 1/4, so V_B = 0.75 (120/196)^2.
+    Total 40: scores w y = 10/3, 20/3, 10 (V_A = 1.05 * 200/9) and 20, centred at
+    40 / 4 respondents = 10: V_B = 0.75 * (20 - 10)^2 = 75.
+    """
+    strata, pop, y = ["A", "A", "A", "B"], {"A": 10, "B": 4}, [1.0, 2.0, 3.0, 5.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an explicit policy: no warning
+        design = analysis.StratifiedDesign(strata, pop, single_unit_stratum="adjust")
+        mean, total = design.mean(y), design.total(y)
+    assert mean.estimate == pytest.approx(40 / 14)
+    assert mean.se**2 == pytest.approx(210 / 1764 + 0.75 * (120 / 196) ** 2, rel=1e-12)
+    assert total.estimate == pytest.approx(40.0)
+    assert total.se**2 == pytest.approx(1.05 * 200 / 9 + 75, rel=1e-12)
+    skip = analysis.StratifiedDesign(strata, pop, single_unit_stratum="skip")
+    assert skip.mean(y).se ** 2 == pytest.approx(210 / 1764, rel=1e-12)
+    # a domain mean that leaves the lonely unit out: its score is 0 there, as is the grand mean
+    by_adjust = design.by(["x", "x", "x", "z"]).mean(y)
+    by_skip = skip.by(["x", "x", "x", "z"]).mean(y)
+    assert by_adjust["x"].se == pytest.approx(by_skip["x"].se)
+    assert np.isfinite(by_adjust["z"].se)
 
 
 def test_degenerate_inputs_warn_and_give_nan():

@@ -94,7 +94,7 @@ def test_missing_group_labels_and_values_are_omitted_not_dropped():
     labels[:40] = None  # clients without a manager on file
     y = y.copy()
     y[40:60] = np.nan  # skipped the question
-    with pytest.raises(ValueError, match="domain has 40 missing labels"):
+    with pytest.raises(ValueError, match="groups has 40 missing labels"):
         analysis.scorecard(labels, y, design)
     card = analysis.scorecard(labels, y, design, missing="omit")
     assert None not in card.labels.tolist()

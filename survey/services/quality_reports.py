@@ -101,10 +101,11 @@ class Change:
         return self.significant and self.diff < 0
 
 
-def design_of(data: WaveData) -> analysis.StratifiedDesign:
+def design_of(data: WaveData, single_unit_stratum: str = "nan") -> analysis.StratifiedDesign:
     """The wave's stratified design: strata = tiers, N_h from the draw (or the client file), weights N_h/r_h."""
     present = set(data.tier.tolist())
-    return analysis.StratifiedDesign(data.tier, {t: n for t, n in data.population.items() if t in present})
+    return analysis.StratifiedDesign(data.tier, {t: n for t, n in data.population.items() if t in present},
+                                     single_unit_stratum=single_unit_stratum)
 
 
 def measure_values(data, measure: str) -> np.ndarray:
@@ -122,14 +123,17 @@ def domain_estimates(data: WaveData, filters: Filters, measure: str) -> dict[str
         return {}
     kind = MEASURES[measure][0]
     design = design_of(data)
+    # the bank row approximates a single-respondent tier's variance (R's lonely.psu "adjust"); the
+    # tier itself has none, so its row (and a bank row filtered to it) keeps "—"
+    bank = design_of(data, "adjust") if filters.tier is None else design
     inside = filters.mask(data)
     y = measure_values(data, measure)
     out = {}
     with quiet():
-        for labels in (np.where(inside, ALL, None), np.where(inside, data.tier, None)):
+        for d, labels in ((bank, np.where(inside, ALL, None)), (design, np.where(inside, data.tier, None))):
             if not inside.any():
                 break
-            res = getattr(design.by(labels.astype(object), missing="omit"), kind)(y, missing="omit")
+            res = getattr(d.by(labels.astype(object), missing="omit"), kind)(y, missing="omit")
             out.update({str(k): res[k] for k in res if res[k].n > 0})
     return out
 
@@ -179,7 +183,7 @@ class Overview:
     tiers: list[TierInfo]
     rows: list[OverviewRow]
     population_source: str
-    lonely: list[str] = field(default_factory=list)  # tiers with a single respondent: no variance estimate
+    lonely: list[str] = field(default_factory=list)  # single-respondent tiers: no SE; approximated in the bank row
 
 
 def waves_in_order(session: Session) -> list[Wave]:

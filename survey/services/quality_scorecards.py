@@ -15,7 +15,6 @@ from survey.services.quality_data import Item
 from survey.services.quality_reports import Figure, Filters, design_of, quiet
 
 GROUPINGS = ("manager", "branch")
-OUTSIDE = "\x00outside"
 SORT_KEYS = ("label", "n", "estimate", "low", "high", "direct")
 
 
@@ -108,9 +107,8 @@ def scorecard_report(session: Session, wave: Wave, group: str = "manager", filte
     inside = filters.mask(data) & ~np.isnan(data.overall)
     if data.n == 0 or not inside.any():
         return ScorecardReport(wave, group, [], float("nan"), sort, descending)
-    # analysis.scorecard takes no missing group labels: rows outside the filter go to a group
-    # with no values (y is NaN there), which has no estimate and so no say in the shrinkage
-    labels = np.where(inside, getattr(data, group), OUTSIDE).astype(object)
+    # rows outside the filter (or without a manager/branch) belong to no group but stay in the design
+    labels = np.where(inside, getattr(data, group), None).astype(object)
     y = np.where(inside, data.overall, np.nan)
     with quiet():
         card = analysis.scorecard(labels, y, design_of(data), missing="omit")
@@ -118,7 +116,7 @@ def scorecard_report(session: Session, wave: Wave, group: str = "manager", filte
     names = _names(session, group)
     rows = []
     for k, label in enumerate(card.labels.tolist()):
-        if card.n[k] == 0 or label == OUTSIDE:
+        if card.n[k] == 0:
             continue
         rows.append(ScoreRow(str(label), names.get(label, ""), int(card.n[k]), Figure.of(card.direct[label], 1.0),
                              float(card.estimate[k]), float(low[k]), float(high[k]), float(card.shrinkage[k])))
