@@ -109,3 +109,23 @@ def test_recording_needs_the_lock_and_a_known_code(db):
         cases.record_attempt(db, inv, user, "9.99", now=IN_HOURS)
     with pytest.raises(ValidationFailed):  # a complete needs the interview's answers
         cases.record_attempt(db, inv, user, "1.1", now=IN_HOURS)
+
+
+def test_callback_on_the_last_allowed_attempt_is_refused_and_changes_nothing(db):
+    wave = field_wave(db, max_attempts=2, retry_wait_minutes=60)
+    inv = field_case(db, wave)
+    user = interviewer(db)
+    db.commit()
+    queue.take_next(db, user, now=IN_HOURS)
+    cases.record_attempt(db, inv, user, "no_answer", now=IN_HOURS)
+    db.commit()
+    later = IN_HOURS + 3 * HOUR
+    assert queue.take_next(db, user, now=later).id == inv.id
+    db.commit()
+    with pytest.raises(ValidationFailed, match="last allowed attempt"):
+        cases.record_attempt(db, inv, user, "callback", appointment_at=later + HOUR, now=later)
+    db.rollback()
+    db.refresh(inv)
+    assert (inv.status, inv.attempts, inv.appointment_at) == ("open", 1, None)
+    cases.record_attempt(db, inv, user, "2.11", now=later)  # a final outcome is still accepted
+    assert (inv.status, inv.disposition) == ("done", "2.11")

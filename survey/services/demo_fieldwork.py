@@ -49,7 +49,7 @@ def build(session: Session, rng: np.random.Generator, wave: Wave, *, now: dt.dat
                                            note="演示 demo")
         last = now - dt.timedelta(minutes=int(rng.integers(10, 120)))
         fate = rng.random()
-        if fate < 0.25:  # a callback or a booked visit, later today or tomorrow
+        if fate < 0.25 and inv.attempts + 1 < max_attempts:  # a callback or a booked visit, later today or tomorrow
             when = (now + dt.timedelta(hours=float(rng.uniform(1, 30)))).replace(minute=0, second=0)
             fieldwork_cases.record_attempt(session, inv, who, "callback", appointment_at=when, now=last,
                                            require_lock=False, note="客户约定时间 client asked for a later time")

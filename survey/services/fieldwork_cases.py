@@ -59,8 +59,9 @@ def record_attempt(
     """Record one call or visit and its outcome; a final code (or the last allowed attempt) closes the case.
 
     Interim outcomes keep the case open with its next try no sooner than the outcome's retry
-    delay and the wave's retry wait; a callback needs an appointment time.  When the attempt
-    is the wave's ``max_attempts``-th and not final, the case is closed with the disposition
+    delay and the wave's retry wait; a callback needs an appointment time, and is refused on
+    the last allowed attempt (an appointment that could never be kept).  When the attempt is
+    the wave's ``max_attempts``-th and not final, the case is closed with the disposition
     derived by :func:`fieldwork_outcomes.final_disposition`.
     """
     now = now or utcnow()
@@ -78,6 +79,11 @@ def record_attempt(
         raise ValidationFailed("a callback needs a date and time", [("appointment_at", "required")])
     if appointment_at is not None and appointment_at <= now:
         raise ValidationFailed("the appointment must be in the future", [("appointment_at", "past")])
+    settings = wave_settings(inv.wave)
+    if appointment_at is not None and not spec.final and (inv.attempts or 0) + 1 >= int(settings["max_attempts"]):
+        # the case would be retired by this very attempt, so the appointment could never be kept
+        raise ValidationFailed("this is the case's last allowed attempt, so a callback could not be kept: "
+                               "record the outcome of this call instead", [("appointment_at", "last_attempt")])
     attempt = ContactAttempt(invitation_id=inv.id, interviewer_id=interviewer.id, at=now, mode=inv.mode,
                              outcome=outcome, is_final=spec.final, note=(note or "").strip()[:2000] or None,
                              appointment_at=appointment_at)
@@ -89,7 +95,6 @@ def record_attempt(
     inv.locked_by = inv.locked_until = None
     if spec.contact:
         session.execute(update(Client).where(Client.id == inv.client_id).values(last_contacted_at=now))
-    settings = wave_settings(inv.wave)
     if spec.final:
         close(session, inv, spec.aapor)
     elif inv.attempts >= int(settings["max_attempts"]):
