@@ -108,7 +108,7 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
             "interview_text": _labels(q.get("interview_text"), f"{where}: field 'interview_text'", problems, required=False),
             "options": options,
         })
-    if sum(q["overall"] for q in out) != 1 and not any("overall" in p for p in problems):
+    if sum(q["overall"] for q in out) != 1:
         problems.append(f"{source}: exactly one question must be marked 'overall: true'")
     if problems:
         raise ValidationFailed(f"{source}: {len(problems)} problem(s) in the questionnaire", problems)
