@@ -93,6 +93,27 @@ def import_clients_command(csv_file, encoding):
     click.echo(f"{result.file}: {result.rows} rows ({result.inserted} new, {result.updated} updated), encoding {result.encoding}")
 
 
+@click.command("load-questionnaire")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def load_questionnaire_command(path):
+    """Check a questionnaire file (YAML or JSON) and store it as the version new waves use."""
+    from survey.errors import ValidationFailed
+    from survey.services import audit, questionnaires
+
+    try:
+        with session_scope() as session:
+            qn = questionnaires.save(session, questionnaires.load_file(path))
+            audit.record(session, "cli", "questionnaire.loaded", "questionnaire", qn.id, code=qn.code, version=qn.version)
+            code, version = qn.code, qn.version
+    except ValidationFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"questionnaire {code} version {version}: new waves use it")
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(["interviewer", "supervisor", "quality", "admin", "branch_head"]))
@@ -134,7 +155,7 @@ def serve_command(host, port, workers):
 def init_app(app) -> None:
     from survey.commands import register_all
 
-    for cmd in (init_db_command, import_clients_command, create_user_command):
+    for cmd in (init_db_command, import_clients_command, create_user_command, load_questionnaire_command):
         app.cli.add_command(cmd)
     register_all(app.cli)
 

@@ -77,3 +77,23 @@ def test_saving_the_same_definition_twice_keeps_one_version(db):
     assert questionnaires.save(db, d).id == first.id
     d2 = questionnaires.validate({**base(), "title": {"zh": "问卷二", "en": "Survey 2"}})
     assert questionnaires.save(db, d2).version == first.version + 1
+
+
+def test_cli_loads_a_questionnaire_that_new_waves_then_use(runner, db, tmp_path):
+    import yaml
+
+    from tests.factories import make_wave
+
+    bad = base()
+    del bad["questions"][0]["overall"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    r = runner.invoke(args=["load-questionnaire", str(path)])
+    assert r.exit_code == 1 and "exactly one question must be marked" in r.output
+    path = tmp_path / "branch_survey.yaml"
+    path.write_text(yaml.safe_dump({**base(), "code": "branch_visit"}, allow_unicode=True), encoding="utf-8")
+    r = runner.invoke(args=["load-questionnaire", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "questionnaire branch_visit version 1" in r.output
+    db.rollback()
+    assert make_wave(db).questionnaire.code == "branch_visit"

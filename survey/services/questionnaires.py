@@ -144,6 +144,12 @@ def ensure_default(session: Session) -> Questionnaire:
     return save(session, load_file(DEFAULT_FILE))
 
 
+def current(session: Session) -> Questionnaire:
+    """The questionnaire new waves use: the one loaded last, else the shipped default."""
+    latest = session.scalar(select(Questionnaire).order_by(Questionnaire.created_at.desc(), Questionnaire.id.desc()))
+    return latest or ensure_default(session)
+
+
 def overall_question(qn: Questionnaire) -> Question:
     return next(q for q in qn.questions if q.is_overall)
 

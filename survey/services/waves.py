@@ -42,7 +42,7 @@ def create_wave(
         raise ValidationFailed("the period ends before it starts", [("period_end", "before start")])
     if session.scalar(select(Wave.id).where(Wave.name == name)):
         raise ValidationFailed(f"a wave named {name!r} already exists", [("name", "taken")])
-    qn = questionnaires.ensure_default(session)
+    qn = questionnaires.current(session)
     scheme = tiers.ensure_default_scheme(session)
     wave = Wave(name=name, period_start=period_start, period_end=period_end, questionnaire_id=qn.id,
                 tier_scheme_id=scheme.id, status="draft", settings={**DEFAULT_SETTINGS, **(settings or {})},
