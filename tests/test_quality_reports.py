@@ -164,3 +164,23 @@ def test_previous_wave_skips_waves_without_answers_and_thin_tiers_show_a_dash(db
     private = table_rows(page, "overview-mean")["Private banking"]
     assert private[2] == ("5.00", "—") and private[3][0] == "—"  # no interval, no change to test
     assert "have a single respondent" in page
+
+
+def test_trend_slope_matches_weighted_least_squares_of_the_wave_estimates():
+    """The trends table's slope is the WLS slope (weights 1/SE^2) of the shown estimates, as statsmodels gives it."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    import analysis
+    from survey.services.quality_reports import slope_of
+
+    ests = [analysis.Estimate(estimate=v, se=s, df=50, n=60, deff=1.0, kind="mean")
+            for v, s in ((3.9, 0.05), (3.85, 0.06), (3.7, 0.05), (3.72, 0.07))]
+    got = slope_of(ests, [0, 1, 2, 3], scale=1.0)
+    x = sm.add_constant(np.arange(4.0))
+    fit = sm.WLS([e.estimate for e in ests], x, weights=[1 / e.se**2 for e in ests]).fit()
+    assert abs(got.estimate - fit.params[1]) < 1e-12
+    assert abs(got.se - fit.bse[1]) < 1e-12
+    assert abs(got.pvalue - fit.pvalues[1]) < 1e-9
+    assert got.low < got.estimate < got.high
+    assert slope_of(ests[:2], [0, 1], scale=1.0) is None

@@ -91,10 +91,16 @@ def overview_tables(ov: Overview) -> list[Table]:
 def trend_table(tr: Trends) -> Table:
     m = tr.measure
     t = Table(f"trend-{m}", measure_title(m), [(_("Tier"), False)] + [(w.name, True) for w in tr.waves]
-              + [(_("Change in the latest wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False)])
+              + [(_("Change in the latest wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False),
+                 (_("Trend per wave"), True), (_("p-value of the trend"), True)])
     for s in tr.series:
         cells = [Cell(fmt(m, p.estimate) if p else "—", interval(m, p), "num") for p in s.points]
-        t.rows.append([Cell(tier_label(tr.tiers, s.key)), *cells, *change_cells(m, s.change)])
+        if s.slope is None:
+            trend = [Cell("—", cls="num"), Cell("—", cls="num")]
+        else:
+            trend = [Cell(f"{s.slope.estimate:+.2f}", f"[{s.slope.low:+.2f}, {s.slope.high:+.2f}]", "num"),
+                     Cell(f"{s.slope.pvalue:.3f}", cls="num")]
+        t.rows.append([Cell(tier_label(tr.tiers, s.key)), *cells, *change_cells(m, s.change), *trend])
     return t
 
 

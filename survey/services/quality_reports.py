@@ -232,6 +232,29 @@ class Series:
     key: str
     points: list[Figure | None]
     change: Change | None  # latest wave vs the one before
+    slope: Slope | None = None  # linear trend per wave over the waves shown (three or more)
+
+
+@dataclass(frozen=True)
+class Slope:
+    """Weighted least-squares change per wave (weights 1/SE²; residual-scaled SE, t on K-2 df)."""
+
+    estimate: float
+    se: float
+    low: float
+    high: float
+    pvalue: float
+
+
+def slope_of(estimates: list, positions: list[int], scale: float) -> Slope | None:
+    """The trend of one series, or None with fewer than three waves or an undefined SE."""
+    usable = [(e, x) for e, x in zip(estimates, positions, strict=True) if np.isfinite(e.se) and e.se > 0]
+    if len(usable) < 3:
+        return None
+    tr = analysis.trend([e for e, _ in usable], waves=[x for _, x in usable], variance="estimated")
+    low, high = tr.ci(0.95)
+    return Slope(float(tr.estimate) * scale, float(tr.se) * scale, float(low) * scale, float(high) * scale,
+                 float(tr.pvalue))
 
 
 @dataclass(frozen=True)
@@ -261,5 +284,7 @@ def trends(session: Session, measure: str, filters: Filters = Filters(), wave_id
     for key in keys:
         points = [Figure.of(e[key], scale) if key in e else None for e in per_wave]
         if any(p is not None for p in points):
-            series.append(Series(key, points, last.get(key)))
+            present = [(e[key], i) for i, e in enumerate(per_wave) if key in e]
+            slope = slope_of([e for e, _ in present], [i for _, i in present], scale)
+            series.append(Series(key, points, last.get(key), slope))
     return Trends(measure, ordered, tiers, series)
