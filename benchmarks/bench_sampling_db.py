@@ -1,7 +1,7 @@
 """The draw service against a plain sqlite3 read of the same frame columns.
 
 Builds a SQLite database with ``--clients`` synthetic clients (raw inserts) and one draft wave,
-then measures, each contender in its own process so that its peak memory (ru_maxrss) is its own:
+then measures, each contender in its own process so that its peak memory (VmHWM; ru_maxrss would carry the parent's over the fork) is its own:
 
 - ``raw read``: ``SELECT id, tier_code, <phone/email/branch presence>, preferred_mode, opted_out,
   account_closed, last_contacted_at FROM clients ORDER BY id`` with a plain sqlite3 cursor,
@@ -53,7 +53,7 @@ with app.app_context():
 """
 
 RAW = """
-import resource, sqlite3, sys, time
+import sqlite3, sys, time
 import numpy as np
 t = time.perf_counter()
 con = sqlite3.connect(sys.argv[1])
@@ -64,11 +64,11 @@ cols = list(zip(*rows))
 ids, tier = np.array(cols[0], dtype=np.int64), np.array(cols[1])
 flags = [np.array(c, dtype=bool) for c in cols[2:5]] + [np.array(c, dtype=bool) for c in cols[6:8]]
 pref, last = np.array(cols[5], dtype=object), np.array(cols[8], dtype=object)
-print(time.perf_counter() - t, len(ids), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(time.perf_counter() - t, len(ids), [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])
 """
 
 RAW_SAME = f"""
-import datetime as dt, resource, sqlite3, sys, time
+import datetime as dt, sqlite3, sys, time
 import numpy as np
 from survey import create_app
 from survey.db import session_scope
@@ -85,11 +85,11 @@ with app.app_context(), session_scope() as s:
 t = time.perf_counter()
 con = sqlite3.connect(sys.argv[1])
 arr = np.array(con.execute(str(stmt)).fetchall(), dtype=np.int64)
-print(time.perf_counter() - t, len(arr), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(time.perf_counter() - t, len(arr), [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])
 """
 
 SERVICE = f"""
-import resource, sys, time
+import sys, time
 from sqlalchemy import func, select
 from survey import create_app
 from survey.db import session_scope
@@ -107,7 +107,7 @@ with app.app_context():
     took = time.perf_counter() - t
     with session_scope() as s:
         n = s.scalar(select(func.count()).select_from(Invitation)) + s.scalar(select(func.count()).select_from(ReserveCase))
-print(took, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(took, n, [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])
 """
 
 
