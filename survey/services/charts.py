@@ -15,13 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:  # matplotlib loads on the first chart, not when a worker starts
+    from matplotlib.figure import Figure
 
 PALETTE = ("#0b4f8a", "#b00020", "#146c2e", "#8a4f0b", "#5b2a86", "#00707a", "#555e68", "#a0307a")
 RC = {
@@ -39,6 +36,8 @@ RC = {
 def _drawing() -> Iterator[None]:
     """matplotlib settings for our charts; a CJK glyph missing from the server's fonts is no matter,
     since the SVG keeps text as text and the reader's browser draws it."""
+    from matplotlib import rc_context
+
     with rc_context(RC), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         yield
@@ -86,6 +85,8 @@ def trend_chart(key: str, title: str, desc: str, x_labels: list[str], lines: lis
                 y_label: str, id_prefix: str = "") -> str:
     """Estimates over waves: a line per series with its 95% interval band; SVG ids ``<prefix>series-<key>``."""
     with _drawing():
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(7.2, 4.0))
         ax = fig.add_subplot()
         xs = list(range(len(x_labels)))
@@ -117,6 +118,8 @@ def driver_chart(key: str, title: str, desc: str, points: list[tuple[str, str, f
                  x_label: str, y_label: str) -> str:
     """Importance–performance grid: ``(code, label, importance %, performance, text)`` per item."""
     with _drawing():
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(7.2, 4.4))
         ax = fig.add_subplot()
         usable = [p for p in points if p[2] == p[2] and p[3] == p[3]]
