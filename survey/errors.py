@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
+
+
+def joined(parts, sep: str = "; ") -> LazyString:
+    """Several (possibly lazy) messages as one, joined when read: in the reader's language."""
+    parts = list(parts)
+    return LazyString(lambda: sep.join(str(p) for p in parts))
 
 
 class SurveyError(Exception):

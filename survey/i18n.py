@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale
 
 CATALOGS = Path(__file__).parent / "i18n"
@@ -57,6 +57,8 @@ class SurveyBabel(Babel):
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # CLI and jobs: lazy messages stay English
     supported = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in supported:

@@ -76,7 +76,7 @@ def test_reset_is_refused_on_the_page_after_a_call(as_role, client, db, wave_id)
     inv = db.scalars(select(Invitation)).first()
     db.add(ContactAttempt(invitation_id=inv.id, mode=inv.mode, outcome="3.13"))
     db.commit()
-    r = client.post(f"/staff/waves/{wave_id}/draw/reset", follow_redirects=True)
+    r = client.post(f"/staff/waves/{wave_id}/draw/reset?lang=en", follow_redirects=True)
     assert "calls or visits have been logged" in r.get_data(as_text=True)
     assert _count(db, Draw) == 1
 

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -92,13 +93,14 @@ def _rows(path: Path, encoding: str, progress: Progress | None, stage: str) -> I
         reader = csv.reader(text)
         header = next(reader, None)
         if not header:
-            raise ImportRejected(f"{path.name}: the file is empty", [(path.name, 1, "", "no header row")])
+            raise ImportRejected(_l("%(file)s: the file is empty", file=path.name),
+                                 [(path.name, 1, "", _l("no header row"))])
         columns = [ALIASES.get(h.strip(), h.strip().lower()) for h in header]
         missing = [f for f in REQUIRED if f not in columns]
         if missing:
             raise ImportRejected(
-                f"{path.name}: line 1: missing column(s) {', '.join(missing)}",
-                [(path.name, 1, f, "column missing from the header") for f in missing],
+                _l("%(file)s: line 1: missing column(s) %(columns)s", file=path.name, columns=", ".join(missing)),
+                [(path.name, 1, f, _l("column missing from the header")) for f in missing],
             )
         keep = [(i, c) for i, c in enumerate(columns) if c in FIELDS]
         for n, record in enumerate(reader, 2):
@@ -119,7 +121,7 @@ def _flag(value: str | None, field: str, problems: list) -> bool | None:
         return True
     if v in FALSE:
         return False
-    problems.append((field, f"{value!r} is not yes/no"))
+    problems.append((field, _l("%(value)r is not yes/no", value=value)))
     return None
 
 
@@ -128,7 +130,7 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
     for f in REQUIRED:
         if not raw.get(f):
-            problems.append((f, "required"))
+            problems.append((f, _l("required")))
     contribution = Decimal(0)
     if raw.get("contribution"):
         try:
@@ -136,18 +138,19 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
             if not contribution.is_finite() or contribution < 0:
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(("contribution", f"{raw['contribution']!r} is not a non-negative number"))
+            problems.append(("contribution", _l("%(value)r is not a non-negative number", value=raw["contribution"])))
     phone = raw.get("phone") or None
     if phone and not PHONE.match(phone):
-        problems.append(("phone", f"{phone!r} is not a phone number (mobile 1xxxxxxxxxx or landline 0xx-xxxxxxxx)"))
+        problems.append(("phone", _l("%(value)r is not a phone number (mobile 1xxxxxxxxxx or landline 0xx-xxxxxxxx)",
+                                     value=phone)))
     email = raw.get("email") or None
     if email and not EMAIL.match(email):
-        problems.append(("email", f"{email!r} is not an e-mail address"))
+        problems.append(("email", _l("%(value)r is not an e-mail address", value=email)))
     mode = raw.get("preferred_mode") or None
     if mode and mode not in ("phone", "in_person", "web"):
-        problems.append(("preferred_mode", f"{mode!r} is not phone, in_person or web"))
+        problems.append(("preferred_mode", _l("%(value)r is not phone, in_person or web", value=mode)))
     if len(raw.get("client_no", "")) > 32:
-        problems.append(("client_no", "longer than 32 characters"))
+        problems.append(("client_no", _l("longer than 32 characters")))
     opted_out = _flag(raw.get("opted_out"), "opted_out", problems)
     closed = _flag(raw.get("account_closed"), "account_closed", problems)
     if problems:
@@ -169,7 +172,7 @@ class _Checker:
         row, problems = parse_row(raw)
         no = raw.get("client_no", "")
         if no and no in self.seen:
-            problems.append(("client_no", f"{no!r} repeats line {self.seen[no]}"))
+            problems.append(("client_no", _l("%(value)r repeats line %(line)s", value=no, line=self.seen[no])))
         elif no:
             self.seen[no] = line
         if problems:
@@ -182,8 +185,8 @@ class _Checker:
         if self.bad:
             first = self.bad[0]
             raise ImportRejected(
-                f"{self.file}: {self.bad_rows} bad row(s), nothing imported; "
-                f"first: line {first[1]}, field {first[2]}: {first[3]}",
+                _l("%(file)s: %(rows)s bad row(s), nothing imported; first: line %(line)s, field %(field)s: %(why)s",
+                   file=self.file, rows=self.bad_rows, line=first[1], field=first[2], why=first[3]),
                 self.bad[:MAX_REPORTED],
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
@@ -68,7 +69,7 @@ def auto_assign(session: Session, wave: Wave, actor: StaffUser | str | None, *,
     """
     staff = interviewers(session)
     if not staff:
-        raise ValidationFailed("there are no active interviewers to assign cases to")
+        raise ValidationFailed(_l("there are no active interviewers to assign cases to"))
     ids = [u.id for u in staff]
     load = open_load(session, ids)
     existing = [load.get(i, 0) for i in ids]
@@ -107,10 +108,10 @@ def reassign(session: Session, wave: Wave, invitation_ids: Sequence[int], to_use
     A lock held on a moved case is released.
     """
     if to_user is not None and (to_user.role != "interviewer" or not to_user.active):
-        raise ValidationFailed("cases can only be assigned to an active interviewer", [("to", "not interviewer")])
+        raise ValidationFailed(_l("cases can only be assigned to an active interviewer"), [("to", "not interviewer")])
     ids = sorted({int(i) for i in invitation_ids})
     if not ids:
-        raise ValidationFailed("choose at least one case", [("ids", "required")])
+        raise ValidationFailed(_l("choose at least one case"), [("ids", "required")])
     rows = session.scalars(
         select(Invitation).where(Invitation.id.in_(ids), Invitation.wave_id == wave.id, Invitation.status == "open")
     ).all()

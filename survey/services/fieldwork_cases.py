@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -21,9 +22,9 @@ def check_may_view(inv: Invitation, user: StaffUser) -> None:
     if user.role in SUPERVISING:
         return
     if user.employee_code and inv.client.manager_code == user.employee_code:
-        raise PermissionDenied("you manage this client")
+        raise PermissionDenied(_l("you manage this client"))
     if inv.assigned_to not in (None, user.id) and inv.locked_by != user.id:
-        raise PermissionDenied("this case is assigned to another interviewer")
+        raise PermissionDenied(_l("this case is assigned to another interviewer"))
 
 
 def history(session: Session, inv: Invitation) -> list[ContactAttempt]:
@@ -67,23 +68,25 @@ def record_attempt(
     now = now or utcnow()
     try:
         spec = outcomes.get(outcome)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), [("outcome", "unknown")]) from None
+    except ValueError:
+        raise ValidationFailed(_l("outcome must be one of %(codes)s but got %(code)r",
+                                  codes=", ".join(outcomes.OUTCOMES), code=outcome), [("outcome", "unknown")]) from None
     if outcome in outcomes.INTERVIEW_CODES and not interview:
-        raise ValidationFailed("a complete or partial is recorded by the interview itself", [("outcome", "interview")])
+        raise ValidationFailed(_l("a complete or partial is recorded by the interview itself"),
+                               [("outcome", "interview")])
     if inv.status != "open":
-        raise Conflict("this case is already closed")
+        raise Conflict(_l("this case is already closed"))
     if require_lock and not holds_lock(inv, interviewer, now):
-        raise Conflict("take the case before recording an attempt")
+        raise Conflict(_l("take the case before recording an attempt"))
     if outcome == "callback" and appointment_at is None:
-        raise ValidationFailed("a callback needs a date and time", [("appointment_at", "required")])
+        raise ValidationFailed(_l("a callback needs a date and time"), [("appointment_at", "required")])
     if appointment_at is not None and appointment_at <= now:
-        raise ValidationFailed("the appointment must be in the future", [("appointment_at", "past")])
+        raise ValidationFailed(_l("the appointment must be in the future"), [("appointment_at", "past")])
     settings = wave_settings(inv.wave)
     if appointment_at is not None and not spec.final and (inv.attempts or 0) + 1 >= int(settings["max_attempts"]):
         # the case would be retired by this very attempt, so the appointment could never be kept
-        raise ValidationFailed("this is the case's last allowed attempt, so a callback could not be kept: "
-                               "record the outcome of this call instead", [("appointment_at", "last_attempt")])
+        why = _l("this is the case's last allowed attempt, so a callback could not be kept: record the outcome of this call instead")
+        raise ValidationFailed(why, [("appointment_at", "last_attempt")])
     attempt = ContactAttempt(invitation_id=inv.id, interviewer_id=interviewer.id, at=now, mode=inv.mode,
                              outcome=outcome, is_final=spec.final, note=(note or "").strip()[:2000] or None,
                              appointment_at=appointment_at)
@@ -117,10 +120,10 @@ def set_appointment(session: Session, inv: Invitation, user: StaffUser, when: dt
     """Set, move or (with ``when=None``) cancel a case's callback or visit time."""
     now = now or utcnow()
     if inv.status != "open":
-        raise Conflict("this case is already closed")
+        raise Conflict(_l("this case is already closed"))
     check_may_view(inv, user)
     if when is not None and when <= now:
-        raise ValidationFailed("the appointment must be in the future", [("appointment_at", "past")])
+        raise ValidationFailed(_l("the appointment must be in the future"), [("appointment_at", "past")])
     before = inv.appointment_at
     inv.appointment_at = when
     if inv.assigned_to is None and user.role == "interviewer":

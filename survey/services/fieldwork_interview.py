@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from survey.errors import Conflict
@@ -31,7 +32,7 @@ def save_draft(session: Session, inv: Invitation, user: StaffUser, values: Mappi
     """Keep the answers given so far; the interview can be resumed from the case screen."""
     now = now or utcnow()
     if not holds_lock(inv, user, now):
-        raise Conflict("take the case before interviewing")
+        raise Conflict(_l("take the case before interviewing"))
     started = (inv.interview_draft or {}).get("started_at") or now.isoformat()
     inv.interview_draft = {"values": {k: v for k, v in values.items() if v not in (None, "", [])},
                            "started_at": started, "saved_at": now.isoformat(), "interviewer_id": user.id}
@@ -49,9 +50,9 @@ def finish(session: Session, inv: Invitation, user: StaffUser, questions: list[Q
     """
     now = now or utcnow()
     if not holds_lock(inv, user, now):
-        raise Conflict("take the case before interviewing")
+        raise Conflict(_l("take the case before interviewing"))
     if problems and not partial:
-        raise Conflict("the interview has unanswered questions")
+        raise Conflict(_l("the interview has unanswered questions"))
     kept = {k: v for k, v in values.items() if k not in problems and v not in (None, "", [])}
     started = (inv.interview_draft or {}).get("started_at")
     started_at = dt.datetime.fromisoformat(started) if started else now

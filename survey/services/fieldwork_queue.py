@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -165,15 +166,15 @@ def hold(session: Session, inv: Invitation, user: StaffUser, *, now: dt.datetime
         .where(Invitation.id == inv.id, *_who_may_work(user, now, free_only=False))
     ).first()
     if row is None:
-        raise Conflict("this case cannot be worked by you")
+        raise Conflict(_l("this case cannot be worked by you"))
     if check_hours:
         s = wave_settings(inv.wave)
         if inv.attempts >= int(s["max_attempts"]):
-            raise Conflict("this case has reached its maximum number of attempts")
+            raise Conflict(_l("this case has reached its maximum number of attempts"))
         if not within_hours(now, branch_timezone(session, inv.client.branch_code), s["calling_hours"]):
-            raise Conflict("it is outside calling hours for this client")
+            raise Conflict(_l("it is outside calling hours for this client"))
     if not _claim(session, inv.id, user, now, lock_minutes, own_lock_ok=True):
-        raise Conflict("another interviewer is working on this case")
+        raise Conflict(_l("another interviewer is working on this case"))
     session.refresh(inv)
     return inv
 

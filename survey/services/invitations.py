@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -68,11 +69,11 @@ def invite_clients(
     """Invite the listed clients to ``wave`` by hand; unknown client numbers are refused all together."""
     client_nos = list(dict.fromkeys(c.strip() for c in client_nos if c.strip()))
     if not client_nos:
-        raise ValidationFailed("give at least one client number")
+        raise ValidationFailed(_l("give at least one client number"))
     clients = {c.client_no: c for c in session.scalars(select(Client).where(Client.client_no.in_(client_nos)))}
     unknown = [c for c in client_nos if c not in clients]
     if unknown:
-        raise ValidationFailed(f"unknown client number(s): {', '.join(unknown[:20])}")
+        raise ValidationFailed(_l("unknown client number(s): %(numbers)s", numbers=", ".join(unknown[:20])))
     already = set(session.scalars(
         select(Invitation.client_id).where(Invitation.wave_id == wave.id, Invitation.kind == "sample")
     ))
@@ -97,5 +98,5 @@ def invite_clients(
 def get_invitation(session: Session, invitation_id: int) -> Invitation:
     inv = session.get(Invitation, invitation_id)
     if inv is None:
-        raise NotFound(f"invitation {invitation_id} not found")
+        raise NotFound(_l("invitation %(id)s not found", id=invitation_id))
     return inv

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -102,7 +103,7 @@ def submit(
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise Conflict("this survey has already been answered")
+        raise Conflict(_l("this survey has already been answered"))
     response = Response(
         invitation_id=inv.id, wave_id=inv.wave_id, client_id=inv.client_id, mode=mode,
         interviewer_id=interviewer.id if interviewer else None, status=status, locale=locale,
@@ -114,7 +115,7 @@ def submit(
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Conflict("this survey has already been answered") from exc
+        raise Conflict(_l("this survey has already been answered")) from exc
     session.refresh(inv)
     followup_triggers.on_response(session, response)
     return response

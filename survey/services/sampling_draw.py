@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -110,11 +111,11 @@ def draw_sample(session: Session, wave: Wave, actor: StaffUser | str | None, *, 
     """Draw ``wave``'s sample by its plan; refused (Conflict) if already drawn or invited by hand."""
     _lock(session, wave)
     if get_draw(session, wave) is not None:
-        raise Conflict(f"wave {wave.name} has already been drawn; reset the draw first to draw again")
+        raise Conflict(_l("wave %(wave)s has already been drawn; reset the draw first to draw again", wave=wave.name))
     if wave.status != "draft":
-        raise Conflict(f"wave {wave.name} is {wave.status}: only a draft wave can be drawn")
+        raise Conflict(_l("wave %(wave)s is %(status)s: only a draft wave can be drawn", wave=wave.name, status=wave.status))
     if session.scalar(select(func.count()).where(Invitation.wave_id == wave.id, Invitation.kind == "sample")):
-        raise Conflict(f"wave {wave.name} already has invitations issued by hand; it cannot be drawn")
+        raise Conflict(_l("wave %(wave)s already has invitations issued by hand; it cannot be drawn", wave=wave.name))
     params = params or stored_params(wave)
     now = now or utcnow()
     seed = secrets.randbits(63) if seed is None else int(seed)
@@ -165,10 +166,10 @@ def fieldwork_started(session: Session, wave: Wave) -> str | None:
     """Why the wave's sample can no longer be reset, or None."""
     inv = select(Invitation.id).where(Invitation.wave_id == wave.id)
     checks = (
-        ("responses have been received", exists().where(Response.wave_id == wave.id)),
-        ("calls or visits have been logged", exists().where(ContactAttempt.invitation_id.in_(inv))),
-        ("survey links have been used", exists().where(Invitation.wave_id == wave.id, Invitation.used_at.is_not(None))),
-        ("messages have been sent", exists().where(Message.invitation_id.in_(inv))),
+        (_l("responses have been received"), exists().where(Response.wave_id == wave.id)),
+        (_l("calls or visits have been logged"), exists().where(ContactAttempt.invitation_id.in_(inv))),
+        (_l("survey links have been used"), exists().where(Invitation.wave_id == wave.id, Invitation.used_at.is_not(None))),
+        (_l("messages have been sent"), exists().where(Message.invitation_id.in_(inv))),
     )
     for why, clause in checks:
         if session.scalar(select(clause)):
@@ -181,10 +182,11 @@ def reset_draw(session: Session, wave: Wave, actor: StaffUser | str | None) -> N
     _lock(session, wave)
     draw = get_draw(session, wave)
     if draw is None:
-        raise Conflict(f"wave {wave.name} has not been drawn")
+        raise Conflict(_l("wave %(wave)s has not been drawn", wave=wave.name))
     why = fieldwork_started(session, wave)
     if why or wave.status == "closed":
-        raise Conflict(f"the draw of wave {wave.name} cannot be reset: {why or 'the wave is closed'}")
+        raise Conflict(_l("the draw of wave %(wave)s cannot be reset: %(why)s", wave=wave.name,
+                          why=why or _l("the wave is closed")))
     removed = session.execute(delete(Invitation.__table__).where(
         Invitation.wave_id == wave.id, Invitation.kind == "sample")).rowcount
     reserve = session.execute(delete(ReserveCase.__table__).where(ReserveCase.wave_id == wave.id)).rowcount
@@ -211,18 +213,20 @@ def release_reserve(session: Session, wave: Wave, tier_code: str, count: int, ac
     _lock(session, wave)
     draw = get_draw(session, wave)
     if draw is None or wave.status not in ("sampled", "in_field"):
-        raise Conflict(f"wave {wave.name} has no open sample to release cases into")
+        raise Conflict(_l("wave %(wave)s has no open sample to release cases into", wave=wave.name))
     if tier_code not in draw.frame_counts:
-        raise ValidationFailed(f"unknown tier {tier_code!r}", [("tier", "unknown")])
+        raise ValidationFailed(_l("unknown tier %(tier)r", tier=tier_code), [("tier", "unknown")])
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValidationFailed(f"count must be a whole number of at least 1 but got {count!r}", [("count", "bad")])
+        raise ValidationFailed(_l("count must be a whole number of at least 1 but got %(count)r", count=count),
+                               [("count", "bad")])
     cases = session.execute(
         select(ReserveCase.id, ReserveCase.client_id, ReserveCase.release_rank)
         .where(ReserveCase.wave_id == wave.id, ReserveCase.tier_code == tier_code)
         .order_by(ReserveCase.release_rank).limit(count).with_for_update()
     ).all()
     if len(cases) < count:
-        raise ValidationFailed(f"only {len(cases)} reserve case(s) left in tier {tier_code}; cannot release {count}",
+        raise ValidationFailed(_l("only %(left)s reserve case(s) left in tier %(tier)s; cannot release %(count)s",
+                                  left=len(cases), tier=tier_code, count=count),
                                [("count", "more than the reserve")])
     now = now or utcnow()
     ids = np.array([c.client_id for c in cases], dtype=np.int64)

@@ -22,11 +22,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import sampling
-from survey.errors import Conflict, ValidationFailed
+from survey.errors import Conflict, ValidationFailed, joined
 from survey.models import Answer, Invitation, Response, Setting, StaffUser, Wave
 from survey.services import audit, questionnaires
 from survey.services.sampling_frame import Frame, load_frame
@@ -62,25 +63,27 @@ class PlanParams:
             try:
                 value = kind(str(raw).strip()) if isinstance(raw, str) else kind(raw)
             except (TypeError, ValueError):
-                problems.append((name, f"{name} must be a number but got {raw!r}"))
+                problems.append((name, _l("%(name)s must be a number but got %(raw)r", name=name, raw=raw)))
                 return default
             if value < low or value > high or (open_low and value == low):
-                problems.append((name, f"{name} must be between {low} and {high} but got {raw!r}"))
+                problems.append((name, _l("%(name)s must be between %(low)s and %(high)s but got %(raw)r",
+                                          name=name, low=low, high=high, raw=raw)))
                 return default
             return value
 
         total = number("total", int, None, 1, 10**9, blank_none=True)
         margin = number("margin", float, 0.05, 0.0, 0.5, open_low=True, blank_none=total is not None)
         if total is None and margin is None:
-            problems.append(("margin", "give a target margin or a fixed total"))
+            problems.append(("margin", _l("give a target margin or a fixed total")))
         method = data.get("method") or "equal"
         if method not in METHODS:
-            problems.append(("method", f"method must be one of {', '.join(METHODS)} but got {method!r}"))
+            problems.append(("method", _l("method must be one of %(methods)s but got %(method)r",
+                                          methods=", ".join(METHODS), method=method)))
         take_all = data.get("take_all") or ()
         take_all = (take_all,) if isinstance(take_all, str) else tuple(take_all)
         unknown = [t for t in take_all if tier_codes is not None and t not in tier_codes]
         if unknown:
-            problems.append(("take_all", f"unknown tier {unknown[0]!r}"))
+            problems.append(("take_all", _l("unknown tier %(tier)r", tier=unknown[0])))
         params = cls(
             margin=None if total is not None else margin,
             total=total,
@@ -91,7 +94,7 @@ class PlanParams:
             reserve_share=number("reserve_share", float, 0.5, 0.0, 5.0),
         )
         if problems:
-            raise ValidationFailed("; ".join(why for _f, why in problems), problems)
+            raise ValidationFailed(joined(why for _f, why in problems), problems)
         return params
 
 
@@ -253,7 +256,8 @@ def compute_plan(session: Session, wave: Wave, params: PlanParams, frame: Frame 
 def confirm_plan(session: Session, wave: Wave, params: PlanParams, actor: StaffUser | str | None) -> None:
     """Store ``params`` as the wave's plan (used by the draw); refused once the wave is drawn."""
     if wave.status != "draft":
-        raise Conflict(f"wave {wave.name} is {wave.status}: the plan can only change before the draw")
+        raise Conflict(_l("wave %(wave)s is %(status)s: the plan can only change before the draw",
+                          wave=wave.name, status=wave.status))
     wave.settings = {**(wave.settings or {}), "plan": params.to_dict()}
     audit.record(session, actor, "sample.plan_confirmed", "wave", wave.id, **params.to_dict())
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from survey.errors import ValidationFailed
+from survey.errors import ValidationFailed, joined
 from survey.models import Client, StaffUser, Tier, TierScheme
 from survey.services import audit
 
@@ -39,27 +40,27 @@ def validate_tiers(tiers: list[dict]) -> list[dict]:
     """Check a tier list (top first): unique codes, thresholds strictly falling, last one 0."""
     problems = []
     if not tiers:
-        raise ValidationFailed("a tier scheme needs at least one tier")
+        raise ValidationFailed(_l("a tier scheme needs at least one tier"))
     seen = set()
     for i, t in enumerate(tiers, 1):
         code = (t.get("code") or "").strip()
         if not code or code in seen:
-            problems.append(f"tier {i}: code {code!r} is empty or repeated")
+            problems.append(_l("tier %(i)s: code %(code)r is empty or repeated", i=i, code=code))
         seen.add(code)
         if t.get("default_mode") not in ("phone", "in_person", "web"):
-            problems.append(f"tier {code}: default mode must be phone, in_person or web")
+            problems.append(_l("tier %(code)s: default mode must be phone, in_person or web", code=code))
         try:
             t["min_contribution"] = Decimal(str(t["min_contribution"]))
         except Exception:
-            problems.append(f"tier {code}: threshold {t.get('min_contribution')!r} is not a number")
+            problems.append(_l("tier %(code)s: threshold %(value)r is not a number", code=code, value=t.get("min_contribution")))
     thresholds = [t["min_contribution"] for t in tiers if isinstance(t.get("min_contribution"), Decimal)]
     if len(thresholds) == len(tiers):
         if any(a <= b for a, b in zip(thresholds, thresholds[1:], strict=False)):
-            problems.append("thresholds must fall strictly from the top tier to the bottom tier")
+            problems.append(_l("thresholds must fall strictly from the top tier to the bottom tier"))
         if thresholds[-1] != 0:
-            problems.append("the bottom tier's threshold must be 0 so that every client has a tier")
+            problems.append(_l("the bottom tier's threshold must be 0 so that every client has a tier"))
     if problems:
-        raise ValidationFailed("; ".join(problems), problems)
+        raise ValidationFailed(joined(problems), problems)
     return tiers
 
 

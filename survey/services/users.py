@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,11 +25,11 @@ def create_user(
     actor: StaffUser | str | None = None,
 ) -> StaffUser:
     if role not in ROLES:
-        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise ValidationFailed(_l("role must be one of %(roles)s, not %(role)r", roles=", ".join(ROLES), role=role))
     if len(password) < 8:
-        raise ValidationFailed("the password must have at least 8 characters")
+        raise ValidationFailed(_l("the password must have at least 8 characters"))
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
-        raise ValidationFailed(f"user {username!r} already exists")
+        raise ValidationFailed(_l("user %(name)r already exists", name=username))
     user = StaffUser(username=username, display_name=display_name or username, role=role,
                      password_hash=hash_password(password), employee_code=employee_code,
                      branch_code=branch_code, capacity_per_day=capacity_per_day)

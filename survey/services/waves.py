@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,11 +38,11 @@ def create_wave(
 ) -> Wave:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("name is required", [("name", "required")])
+        raise ValidationFailed(_l("name is required"), [("name", "required")])
     if period_end < period_start:
-        raise ValidationFailed("the period ends before it starts", [("period_end", "before start")])
+        raise ValidationFailed(_l("the period ends before it starts"), [("period_end", "before start")])
     if session.scalar(select(Wave.id).where(Wave.name == name)):
-        raise ValidationFailed(f"a wave named {name!r} already exists", [("name", "taken")])
+        raise ValidationFailed(_l("a wave named %(name)r already exists", name=name), [("name", "taken")])
     qn = questionnaires.current(session)
     scheme = tiers.ensure_default_scheme(session)
     wave = Wave(name=name, period_start=period_start, period_end=period_end, questionnaire_id=qn.id,
@@ -56,7 +57,7 @@ def create_wave(
 def get_wave(session: Session, wave_id: int) -> Wave:
     wave = session.get(Wave, wave_id)
     if wave is None:
-        raise NotFound(f"wave {wave_id} not found")
+        raise NotFound(_l("wave %(id)s not found", id=wave_id))
     return wave
 
 
@@ -65,7 +66,7 @@ def find_wave(session: Session, name_or_id: str) -> Wave:
     if wave is None and str(name_or_id).isdigit():
         wave = session.get(Wave, int(name_or_id))
     if wave is None:
-        raise NotFound(f"no wave named {name_or_id!r}")
+        raise NotFound(_l("no wave named %(name)r", name=name_or_id))
     return wave
 
 
