@@ -121,3 +121,15 @@ def test_cli_import_bad_file_exits_nonzero(runner, db, tmp_path):
     ok = runner.invoke(args=["import-clients", str(write_csv(tmp_path / "ok.csv", good_rows(20)))])
     assert ok.exit_code == 0, ok.output
     assert "20 rows (20 new, 0 updated)" in ok.output
+
+
+def test_imported_values_read_back_exactly(db, tmp_path):
+    rows = good_rows(2)
+    rows[1][7] = "1234.565"  # half a fen: rounded half-even, as the Money type does everywhere
+    import_clients(db, write_csv(tmp_path / "exact.csv", rows))
+    db.expire_all()
+    c = db.scalar(select(Client).where(Client.client_no == "C000001"))
+    assert c.contribution == Decimal("1234.56")
+    assert c.updated_at is not None and c.updated_at.tzinfo is not None
+    assert c.created_at == c.updated_at
+    assert (c.opted_out, c.account_closed, c.preferred_mode) == (False, False, None)
