@@ -7,27 +7,22 @@ The feed's address holds a random token; only its sha256 is stored
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from survey.models import Client, Invitation, StaffUser, utcnow
 from survey.services import audit
+from survey.services.invitations import new_token, token_hash
 
 DURATION = {"phone": dt.timedelta(minutes=30), "in_person": dt.timedelta(hours=1)}
 PRODID = "-//Bank client satisfaction//Fieldwork calendar//EN"
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def create_token(session: Session, user: StaffUser) -> str:
     """A new secret feed address for ``user`` (any older one stops working); shown only now."""
-    token = secrets.token_urlsafe(24)
-    user.calendar_token_hash = _hash(token)
+    token = new_token()
+    user.calendar_token_hash = token_hash(token)
     session.flush()
     audit.record(session, user, "fieldwork.calendar_created", "staff_user", user.id)
     return token
@@ -42,7 +37,7 @@ def revoke(session: Session, user: StaffUser) -> None:
 def user_for_token(session: Session, token: str) -> StaffUser | None:
     if not token or len(token) > 128:
         return None
-    user = session.scalar(select(StaffUser).where(StaffUser.calendar_token_hash == _hash(token)))
+    user = session.scalar(select(StaffUser).where(StaffUser.calendar_token_hash == token_hash(token)))
     return user if user is not None and user.active else None
 
 
