@@ -26,15 +26,12 @@ from survey.db import is_sqlite
 from survey.errors import Conflict
 from survey.models import Branch, Client, Invitation, StaffUser, Wave, utcnow
 from survey.services import audit
-from survey.services.waves import DEFAULT_SETTINGS
+from survey.services.waves import wave_settings
 
 LOCK_MINUTES = 20
 DEFAULT_TZ = "Asia/Shanghai"
 FIELD_MODES = ("phone", "in_person")
 
-
-def wave_settings(wave: Wave) -> dict:
-    return {**DEFAULT_SETTINGS, **(wave.settings or {})}
 
 
 def _zone(name: str | None) -> ZoneInfo:

@@ -43,6 +43,7 @@ from survey.services.sampling_frame import (
     load_frame,
 )
 from survey.services.sampling_plan import PlanParams, compute_plan, stored_params
+from survey.services.waves import wave_settings
 
 CHUNK = 5_000
 RELEASE_RULE = "initial release = ceil(n_h / expected response rate), at most N_h; reserve = the rest of the draw"
@@ -68,8 +69,9 @@ def _invitation_rows(wave: Wave, client_ids, strata, bits, ranks, prob: dict[str
                      now: dt.datetime) -> tuple[list[dict], list[tuple[int, str]]]:
     """Invitation rows with their contact modes; web ones get a token (returned, hash stored)."""
     mode_by_tier = {t.code: t.default_mode for t in wave.tier_scheme.tiers}
-    assigned = contact_modes(bits, strata, mode_by_tier, (wave.settings or {}).get("web_enabled", False))
-    ttl = int((wave.settings or {}).get("token_ttl_days", 30))
+    settings = wave_settings(wave)
+    assigned = contact_modes(bits, strata, mode_by_tier, settings["web_enabled"])
+    ttl = int(settings["token_ttl_days"])
     rows, tokens = [], []
     for cid, code, flags, rank, mode, reason in zip(client_ids.tolist(), strata.tolist(), bits.tolist(),
                                                     ranks.tolist(), assigned.mode.tolist(),

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 import sampling
 from survey.models import Branch, Client, ContactAttempt, FollowUpCase, Invitation, Wave, utcnow
+from survey.services.waves import wave_settings
 
 RULES = ("opted_out", "cool_off", "open_followup", "account_closed", "unreachable")
 OPTED_OUT, CLOSED, PHONE, EMAIL, BRANCH, RECENT = 1, 2, 4, 8, 16, 32
@@ -171,17 +172,17 @@ def read_frame_columns(session: Session, tier_codes: tuple[str, ...], cutoff: dt
 def load_frame(session: Session, wave: Wave, *, now: dt.datetime | None = None,
                progress: Progress | None = None) -> Frame:
     """The wave's frame as of ``now`` (default: the current time)."""
-    settings = wave.settings or {}
+    settings = wave_settings(wave)
     tier_codes = tuple(t.code for t in wave.tier_scheme.tiers)
-    cutoff = (now or utcnow()) - dt.timedelta(days=int(settings.get("cool_off_days", 90)))
-    web_enabled = bool(settings.get("web_enabled", False))
+    cutoff = (now or utcnow()) - dt.timedelta(days=int(settings["cool_off_days"]))
+    web_enabled = bool(settings["web_enabled"])
     rows = read_frame_columns(session, tier_codes, cutoff, progress)
     ids, tier, bits = rows[:, 0], rows[:, 1], rows[:, 2]
 
     recent = (bits & RECENT) > 0
     called = select(Invitation.client_id).join(ContactAttempt, ContactAttempt.invitation_id == Invitation.id)
     recent |= _members(ids, session.scalars(called.where(ContactAttempt.at >= cutoff).distinct()))
-    if settings.get("exclude_open_complaints", True):
+    if settings["exclude_open_complaints"]:
         open_cases = select(FollowUpCase.client_id).where(FollowUpCase.step != "closed").distinct()
         open_followup = _members(ids, session.scalars(open_cases))
     else:

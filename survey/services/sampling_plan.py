@@ -31,6 +31,7 @@ from survey.errors import Conflict, ValidationFailed, joined
 from survey.models import Answer, Invitation, Response, Setting, StaffUser, Wave
 from survey.services import audit, questionnaires
 from survey.services.sampling_frame import Frame, load_frame
+from survey.services.waves import wave_settings
 
 METHODS = ("proportional", "equal", "neyman", "optimal")
 DEFAULT_COSTS = {"phone": 30.0, "in_person": 200.0, "web": 2.0}
@@ -209,8 +210,7 @@ def sizes_for_margin(pops: dict, margin: float, method: str, *, confidence: floa
 def compute_plan(session: Session, wave: Wave, params: PlanParams, frame: Frame | None = None) -> Plan:
     """The plan of ``wave`` for ``params`` over ``frame`` (loaded now when not given)."""
     frame = frame if frame is not None else load_frame(session, wave)
-    settings = wave.settings or {}
-    rate = float(settings.get("expected_response_rate", 0.5)) or 1.0
+    rate = float(wave_settings(wave)["expected_response_rate"]) or 1.0
     pops = frame.population
     mode_by_tier = {t.code: t.default_mode for t in wave.tier_scheme.tiers}
     mix = frame.mode_mix(mode_by_tier)

@@ -27,6 +27,11 @@ DEFAULT_SETTINGS = {
 }
 
 
+def wave_settings(wave: Wave) -> dict:
+    """The wave's settings over the defaults: the one place a missing setting gets its value."""
+    return {**DEFAULT_SETTINGS, **(wave.settings or {})}
+
+
 def create_wave(
     session: Session,
     *,

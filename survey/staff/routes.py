@@ -72,7 +72,7 @@ def wave_invite(wave_id: int):
             if mode not in MODES:
                 raise ValidationFailed(_("Choose a contact mode."))
             pairs = invitations.invite_clients(db, wave, numbers, mode=mode, actor=current_user,
-                                               ttl_days=wave.settings.get("token_ttl_days", current_app.config["TOKEN_TTL_DAYS"]))
+                                               ttl_days=waves.wave_settings(wave)["token_ttl_days"])
             db.commit()
             base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
             issued = [(inv.client.client_no, f"{base}{url_for('public.survey_form', token=tok)}") for inv, tok in pairs]
