@@ -8,7 +8,7 @@ then measures, each contender in its own process so that its peak memory (VmHWM;
   ``fetchall()`` and one numpy array per column;
 - ``raw read, service SQL``: the same, running the service's own frame statement (tier position and
   flag bits computed by SQLite) - a tougher baseline, printed for information;
-- ``draw service``: ``survey.services.sampling_draw.draw_sample`` - frame load, exclusions, plan
+- ``draw service``: ``survey.services.samples.draw.draw_sample`` - frame load, exclusions, plan
   (equal allocation, +-3 points per tier, about 16,000 invitations and reserve cases),
   ``sampling.draw_stratified``, invitations and reserve bulk-inserted, committed; each run
   on a fresh copy of the undrawn database.
@@ -72,7 +72,7 @@ import datetime as dt, sqlite3, sys, time
 import numpy as np
 from survey import create_app
 from survey.db import session_scope
-from survey.services.sampling_frame import flag_columns
+from survey.services.samples.frame import flag_columns
 from survey.models import Client, Wave
 from sqlalchemy import select
 app = create_app({CONFIG})
@@ -94,8 +94,8 @@ from sqlalchemy import func, select
 from survey import create_app
 from survey.db import session_scope
 from survey.models import Invitation, ReserveCase, Wave
-from survey.services.sampling_draw import draw_sample
-from survey.services.sampling_plan import PlanParams
+from survey.services.samples.draw import draw_sample
+from survey.services.samples.plan import PlanParams
 app = create_app({CONFIG})
 with app.app_context():
     with session_scope() as s:  # warm the app (imports, first connection) outside the clock

@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey.admin import bp as admin_bp
     from survey.auth import bp as auth_bp
     from survey.cases import bp as cases_bp
-    from survey.cli import init_app as init_cli
+    from survey.commands import register_all
     from survey.public import bp as public_bp
     from survey.quality import bp as quality_bp
     from survey.staff import bp as staff_bp
@@ -42,5 +42,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     views_common.init_app(app)
     for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp, cases_bp):
         app.register_blueprint(bp)
-    init_cli(app)
+    register_all(app.cli)
     return app

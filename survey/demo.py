@@ -17,10 +17,10 @@ import click
 def demo_command(host, port, n_clients, no_serve):
     """Build a fresh demo database (20,000 synthetic clients, five waves) and serve it."""
     from survey import create_app, migrate
-    from survey.cli import progress_bar
+    from survey.commands.common import progress_bar
     from survey.config import default_data_dir
     from survey.db import get_engine, session_scope
-    from survey.services import demo_data
+    from survey.services.demo import data as demo_data
 
     data_dir = default_data_dir(os.environ)
     db_file = Path(data_dir) / "demo.sqlite"

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import analysis
-from survey.services import quality_data, quality_reports, quality_scorecards
-from survey.services.quality_reports import Filters
+from survey.services.quality import data as quality_data
+from survey.services.quality import reports as quality_reports
+from survey.services.quality import scorecards as quality_scorecards
+from survey.services.quality.reports import Filters
 from tests.factories_quality import add_cases, make_clients, quality_wave, record_draw, scores
 
 

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from survey.models import ContactAttempt, Invitation, Response, StaffUser, Wave, utcnow
-from survey.services import fieldwork_outcomes as outcomes
-from survey.services.fieldwork_queue import wave_settings
+from survey.services.fieldwork import outcomes as outcomes
+from survey.services.fieldwork.queue import wave_settings
 from tests.test_demo_support import build_demo, num_cells, table_body
 
 FIELDS = ("sampled", "assigned", "attempted", "completed", "partial", "refused", "non_contact", "remaining")

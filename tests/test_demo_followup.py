@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.models import CaseEvent, FollowUpCase, utcnow
-from survey.services.followup_cases import OPEN_STEPS, STEPS
+from survey.services.followup.cases import OPEN_STEPS, STEPS
 from tests.test_demo_support import build_demo, row_cells
 
 STEP_LABELS = {"recorded": "Recorded", "accepted": "Accepted", "analysed": "Analysed", "handled": "Handled",

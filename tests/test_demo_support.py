@@ -16,7 +16,7 @@ from flask import Flask
 
 from survey import create_app
 from survey.db import session_scope
-from survey.services import demo_data
+from survey.services.demo import data as demo_data
 from tests.conftest import _empty
 
 N_CLIENTS = 2000

@@ -3,8 +3,8 @@
 import numpy as np
 
 from survey.models import ContactAttempt, Invitation, Response
-from survey.services import demo_fieldwork
-from survey.services import fieldwork_dashboard as dashboard
+from survey.services.demo import fieldwork as demo_fieldwork
+from survey.services.fieldwork import dashboard as dashboard
 from tests.factories_fieldwork import IN_HOURS, branch, field_case, field_wave, interviewer
 
 

@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from survey.services import fieldwork_cases as cases
-from survey.services import fieldwork_queue as queue
+from survey.services.fieldwork import cases as cases
+from survey.services.fieldwork import queue as queue
 from tests.conftest import is_postgres
 from tests.factories_fieldwork import (
     AFTER_HOURS,

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import AuditEvent, CaseEvent, Client, FollowUpCase
-from survey.services import followup_cases, followup_steps
+from survey.services.followup import cases as followup_cases
+from survey.services.followup import steps as followup_steps
 from tests.factories import make_client, make_user
 
 T0 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)  # 09:00 in Beijing

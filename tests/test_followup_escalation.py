@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from survey.models import CaseEvent, FollowUpCase, Message, Setting
-from survey.services import followup_steps
+from survey.services.followup import steps as followup_steps
 from tests.factories import make_user
 from tests.test_followup_cases import T0, make_case
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from survey.models import FollowUpCase, utcnow
-from survey.services import followup_steps
+from survey.services.followup import steps as followup_steps
 from tests.factories import make_client, make_user
 from tests.test_followup_cases import STEP_FORMS, make_case, snapshot
 

@@ -10,14 +10,11 @@ import numpy as np
 from sqlalchemy import select
 
 from survey.models import Answer, FollowUpCase, Response
-from survey.services import (
-    demo_followup,
-    followup_reports,
-    followup_steps,
-    followup_winback,
-    responses,
-    waves,
-)
+from survey.services import responses, waves
+from survey.services.demo import followup as demo_followup
+from survey.services.followup import reports as followup_reports
+from survey.services.followup import steps as followup_steps
+from survey.services.followup import winback as followup_winback
 from tests.factories import full_answers, make_client, make_invitation, make_user, make_wave
 from tests.test_followup_cases import STEP_FORMS, T0, make_case
 

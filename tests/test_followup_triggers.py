@@ -10,14 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import Answer, CaseEvent, Client, FollowUpCase, Invitation, Response
-from survey.services import (
-    followup_cases,
-    followup_steps,
-    followup_triggers,
-    followup_winback,
-    responses,
-    waves,
-)
+from survey.services import responses, waves
+from survey.services.followup import cases as followup_cases
+from survey.services.followup import steps as followup_steps
+from survey.services.followup import triggers as followup_triggers
+from survey.services.followup import winback as followup_winback
 from tests.factories import full_answers, make_client, make_invitation, make_user, make_wave
 from tests.test_followup_cases import STEP_FORMS
 

@@ -12,7 +12,8 @@ from numpy.testing import assert_allclose
 from sqlalchemy import event
 
 import analysis
-from survey.services import quality_data, quality_scorecards
+from survey.services.quality import data as quality_data
+from survey.services.quality import scorecards as quality_scorecards
 from tests.factories_quality import add_cases, make_clients, quality_wave, record_draw
 from tests.test_quality_reports import table_rows
 

@@ -8,8 +8,8 @@ import math
 import pytest
 
 import analysis
-from survey.services import quality_rates
-from survey.services.quality_rates import RATES
+from survey.services.quality import rates as quality_rates
+from survey.services.quality.rates import RATES
 from tests.factories import make_user
 from tests.factories_quality import add_cases, make_clients, quality_wave, scores
 from tests.test_quality_reports import table_rows

@@ -12,8 +12,9 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 import analysis
-from survey.services import quality_data, quality_reports
-from survey.services.quality_reports import Filters
+from survey.services.quality import data as quality_data
+from survey.services.quality import reports as quality_reports
+from survey.services.quality.reports import Filters
 from tests.factories_quality import add_cases, make_clients, quality_wave, record_draw, scores
 
 
@@ -172,7 +173,7 @@ def test_trend_slope_matches_weighted_least_squares_of_the_wave_estimates():
     import statsmodels.api as sm
 
     import analysis
-    from survey.services.quality_reports import slope_of
+    from survey.services.quality.reports import slope_of
 
     ests = [analysis.Estimate(estimate=v, se=s, df=50, n=60, deff=1.0, kind="mean")
             for v, s in ((3.9, 0.05), (3.85, 0.06), (3.7, 0.05), (3.72, 0.07))]

@@ -23,8 +23,11 @@ from survey.models import (
     Response,
     utcnow,
 )
-from survey.services import questionnaires, sampling_draw, sampling_frame, sampling_plan
-from survey.services.sampling_plan import PlanParams
+from survey.services import questionnaires
+from survey.services.samples import draw as sampling_draw
+from survey.services.samples import frame as sampling_frame
+from survey.services.samples import plan as sampling_plan
+from survey.services.samples.plan import PlanParams
 from tests.factories import make_client, make_invitation, make_wave
 
 CONTRIBUTION = {"private": 7e6, "diamond": 3e6, "platinum": 6e5, "gold": 1e5, "standard": 1e4}

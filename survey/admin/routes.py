@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from survey.admin import bp
+from survey.admin.blueprint import bp
 from survey.db import get_session
 from survey.errors import ImportRejected, ValidationFailed
 from survey.models import Client, StaffUser

@@ -1,7 +1,6 @@
 """Staff login and logout."""
 
-from flask import Blueprint
+from survey.auth import routes  # noqa: F401  (the routes register on bp)
+from survey.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from survey.auth import routes  # noqa: E402,F401
+__all__ = ["bp"]

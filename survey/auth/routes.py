@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from survey.auth import bp
+from survey.auth.blueprint import bp
 from survey.db import get_session
 from survey.services import audit, users
 from survey.views_common import home_for

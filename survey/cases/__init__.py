@@ -8,11 +8,7 @@ own).  Recording a complaint received outside the survey is for supervisors, adm
 heads; the follow-up settings are for admins.  Interviewers have no access.
 """
 
-from flask import Blueprint
+from survey.cases import reports, routes  # noqa: F401  (the routes register on bp)
+from survey.cases.blueprint import bp
 
-from survey.security import AREA_ROLES, require_roles
-
-bp = Blueprint("cases", __name__, url_prefix="/cases")
-require_roles(bp, *AREA_ROLES["cases"])
-
-from survey.cases import reports, routes  # noqa: E402,F401
+__all__ = ["bp"]

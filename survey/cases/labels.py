@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
-from survey.services.followup_steps import LOCAL_TZ
+from survey.services.followup.steps import LOCAL_TZ
 
 
 def step_label(code: str) -> str:

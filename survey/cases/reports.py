@@ -2,12 +2,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey.cases import bp
+from survey.cases.blueprint import bp
 from survey.db import get_session
 from survey.errors import ValidationFailed
 from survey.models import utcnow
 from survey.security import roles_required
-from survey.services import followup_cases, followup_reports
+from survey.services.followup import cases as followup_cases
+from survey.services.followup import reports as followup_reports
 
 
 @bp.get("/reports")

@@ -3,7 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey.cases import bp
+from survey.cases.blueprint import bp
 from survey.cases.labels import (
     HELPERS,
     feedback_how_label,
@@ -15,8 +15,12 @@ from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import utcnow
 from survey.security import roles_required
-from survey.services import followup_board, followup_cases, followup_steps, followup_winback, tiers
-from survey.services.followup_cases import (
+from survey.services import tiers
+from survey.services.followup import board as followup_board
+from survey.services.followup import cases as followup_cases
+from survey.services.followup import steps as followup_steps
+from survey.services.followup import winback as followup_winback
+from survey.services.followup.cases import (
     COMPLAINT_CHANNELS,
     NEXT_STEP,
     OPEN_STEPS,

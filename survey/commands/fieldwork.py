@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from survey.cli import wave_or_exit
+from survey.commands.common import wave_or_exit
 
 
 @click.command("send-invitations")
@@ -14,9 +14,9 @@ from survey.cli import wave_or_exit
 @with_appcontext
 def send_invitations_command(wave):
     """E-mail the survey link to every web-mode case of WAVE not yet sent one."""
-    from survey.cli import progress_bar
+    from survey.commands.common import progress_bar
     from survey.db import session_scope
-    from survey.services.fieldwork_mail import Mailer, send_invitations
+    from survey.services.fieldwork.mail import Mailer, send_invitations
 
     bar = progress_bar()
     with session_scope() as session:
@@ -30,9 +30,9 @@ def send_invitations_command(wave):
 @with_appcontext
 def send_reminders_command(wave):
     """Remind web-mode clients who have not answered (all waves in field, or WAVE); run it daily from cron."""
-    from survey.cli import progress_bar
+    from survey.commands.common import progress_bar
     from survey.db import session_scope
-    from survey.services.fieldwork_mail import Mailer, send_reminders
+    from survey.services.fieldwork.mail import Mailer, send_reminders
 
     bar = progress_bar()
     with session_scope() as session:
@@ -50,7 +50,7 @@ def assign_cases_command(wave, seed):
     """Share WAVE's unassigned phone and visit cases among the active interviewers."""
     from survey.db import session_scope
     from survey.errors import ValidationFailed
-    from survey.services.fieldwork_assign import auto_assign
+    from survey.services.fieldwork.assign import auto_assign
 
     try:
         with session_scope() as session:

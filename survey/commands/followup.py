@@ -28,7 +28,7 @@ def escalate_command(now_text):
     """Mark follow-up cases past their step's deadline overdue; escalate them to the branch head
     once the escalation delay has passed too.  Safe to run as often as cron likes."""
     from survey.db import session_scope
-    from survey.services import followup_escalation
+    from survey.services.followup import escalation as followup_escalation
 
     now = _parse_now(now_text)
     with session_scope() as session:
@@ -47,7 +47,7 @@ def digest_command(now_text):
     """Send each case owner (and supervisors, branch heads) a digest of their open follow-up cases,
     by SMTP when SURVEY_SMTP_HOST is set, else as .eml files in the outbox folder."""
     from survey.db import session_scope
-    from survey.services import followup_escalation
+    from survey.services.followup import escalation as followup_escalation
 
     now = _parse_now(now_text)
     with session_scope() as session:

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from survey.cli import wave_or_exit
+from survey.commands.common import wave_or_exit
 
 
 @click.command("report")
@@ -20,7 +20,7 @@ from survey.cli import wave_or_exit
 def report_command(wave, out, lang):
     """Write WAVE's overview and trends, with inline SVG charts, as a self-contained HTML file."""
     from survey.db import session_scope
-    from survey.quality.report import render_report
+    from survey.services.quality.report import render_report
 
     with session_scope() as session, current_app.test_request_context(f"/?lang={lang}"):
         found = wave_or_exit(session, wave)
@@ -38,9 +38,9 @@ def report_command(wave, out, lang):
 @with_appcontext
 def export_command(wave, fmt, out):
     """Export every released case of WAVE with disposition, weight, scores and labels (CSV, XLSX or SPSS .sav)."""
-    from survey.cli import progress_bar
+    from survey.commands.common import progress_bar
     from survey.db import session_scope
-    from survey.services.quality_export import export_wave
+    from survey.services.quality.export import export_wave
 
     bar = progress_bar()
     with session_scope() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from survey.cli import wave_or_exit
+from survey.commands.common import wave_or_exit
 from survey.db import session_scope
 
 METHODS = ("proportional", "equal", "neyman", "optimal")
@@ -46,9 +46,10 @@ def _print_plan(plan) -> None:
 @with_appcontext
 def plan_command(wave, margin, total, confidence, method, minimum, take_all, reserve_share, confirm):
     """Preview (and with --confirm, store) the sampling plan of WAVE."""
-    from survey.cli import progress_bar
+    from survey.commands.common import progress_bar
     from survey.errors import Conflict, ValidationFailed
-    from survey.services import sampling_frame, sampling_plan
+    from survey.services.samples import frame as sampling_frame
+    from survey.services.samples import plan as sampling_plan
 
     with session_scope() as session:
         w = wave_or_exit(session, wave)
@@ -74,9 +75,9 @@ def plan_command(wave, margin, total, confidence, method, minimum, take_all, res
 @with_appcontext
 def draw_command(wave, seed, reset):
     """Draw the sample of WAVE by its confirmed plan (or the default plan)."""
-    from survey.cli import progress_bar
+    from survey.commands.common import progress_bar
     from survey.errors import Conflict
-    from survey.services import sampling_draw
+    from survey.services.samples import draw as sampling_draw
 
     bar = progress_bar()
     try:
@@ -108,7 +109,7 @@ def draw_command(wave, seed, reset):
 def release_command(wave, tier, count):
     """Release the next COUNT reserve cases of a tier of WAVE as invitations."""
     from survey.errors import Conflict, ValidationFailed
-    from survey.services import sampling_draw
+    from survey.services.samples import draw as sampling_draw
 
     try:
         with session_scope() as session:

@@ -1,7 +1,6 @@
 """What clients see: the survey form behind their unique link."""
 
-from flask import Blueprint
+from survey.public import fieldwork_routes, routes  # noqa: F401  (the routes register on bp)
+from survey.public.blueprint import bp
 
-bp = Blueprint("public", __name__)
-
-from survey.public import fieldwork_routes, routes  # noqa: E402,F401  (routes register on bp)
+__all__ = ["bp"]

@@ -3,9 +3,9 @@
 from flask import Response, abort, current_app, render_template
 
 from survey.db import get_session
-from survey.public import bp
-from survey.services import fieldwork_calendar as calendar
-from survey.services import fieldwork_optout as optout
+from survey.public.blueprint import bp
+from survey.services.fieldwork import calendar as calendar
+from survey.services.fieldwork import optout as optout
 
 
 @bp.get("/optout/<token>", endpoint="optout")

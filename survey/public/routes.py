@@ -3,7 +3,7 @@ from flask_babel import get_locale
 
 from survey.db import get_session
 from survey.errors import Conflict
-from survey.public import bp
+from survey.public.blueprint import bp
 from survey.services import invitations, responses, waves
 
 

@@ -1,10 +1,6 @@
 """Quality review: satisfaction over time with its uncertainty."""
 
-from flask import Blueprint
+from survey.quality import routes  # noqa: F401  (the routes register on bp)
+from survey.quality.blueprint import bp
 
-from survey.security import AREA_ROLES, require_roles
-
-bp = Blueprint("quality", __name__, url_prefix="/quality")
-require_roles(bp, *AREA_ROLES["quality"])
-
-from survey.quality import routes  # noqa: E402,F401
+__all__ = ["bp"]

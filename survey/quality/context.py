@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import MODES, Branch, Client, Response, Wave
-from survey.services.quality_reports import Filters, TierInfo, tiers_of
+from survey.services.quality.reports import Filters, TierInfo, tiers_of
 
 
 @dataclass(frozen=True)

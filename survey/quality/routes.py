@@ -9,16 +9,15 @@ from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from survey.db import get_session
-from survey.quality import bp, report, tables
+from survey.quality.blueprint import bp
 from survey.quality.context import page_context
-from survey.services import (
-    charts,
-    quality_export,
-    quality_rates,
-    quality_reports,
-    quality_scorecards,
-)
-from survey.services.quality_reports import MEASURES
+from survey.services import charts
+from survey.services.quality import export as quality_export
+from survey.services.quality import rates as quality_rates
+from survey.services.quality import report, tables
+from survey.services.quality import reports as quality_reports
+from survey.services.quality import scorecards as quality_scorecards
+from survey.services.quality.reports import MEASURES
 
 
 @bp.context_processor

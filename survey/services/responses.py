@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from survey.errors import Conflict
 from survey.models import Answer, Client, Invitation, Question, Response, StaffUser, utcnow
-from survey.services import followup_triggers
+from survey.services.followup import triggers as followup_triggers
 
 MAX_TEXT = 2000
 # problem codes; the views turn them into sentences in the reader's language

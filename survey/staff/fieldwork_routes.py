@@ -14,15 +14,15 @@ from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import Invitation, StaffUser, utcnow
 from survey.security import AREA_ROLES, roles_required
-from survey.services import fieldwork_assign as assign
-from survey.services import fieldwork_calendar as calendar
-from survey.services import fieldwork_cases as cases
-from survey.services import fieldwork_dashboard as dashboard
-from survey.services import fieldwork_interview as interview
-from survey.services import fieldwork_outcomes as outcomes
-from survey.services import fieldwork_queue as queue
 from survey.services import responses, waves
-from survey.staff import bp
+from survey.services.fieldwork import assign as assign
+from survey.services.fieldwork import calendar as calendar
+from survey.services.fieldwork import cases as cases
+from survey.services.fieldwork import dashboard as dashboard
+from survey.services.fieldwork import interview as interview
+from survey.services.fieldwork import outcomes as outcomes
+from survey.services.fieldwork import queue as queue
+from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
 

@@ -9,7 +9,7 @@ from survey.errors import ValidationFailed
 from survey.models import MODES
 from survey.security import AREA_ROLES, roles_required
 from survey.services import invitations, waves
-from survey.staff import bp
+from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
 

@@ -9,8 +9,10 @@ from flask_login import current_user
 from survey.db import get_session
 from survey.errors import Conflict, ValidationFailed
 from survey.security import AREA_ROLES, roles_required
-from survey.services import sampling_draw, sampling_plan, waves
-from survey.staff import bp
+from survey.services import waves
+from survey.services.samples import draw as sampling_draw
+from survey.services.samples import plan as sampling_plan
+from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
 PARAM_FIELDS = ("margin", "total", "confidence", "method", "minimum", "reserve_share")

@@ -11,17 +11,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from survey.models import Answer, Branch, Client, Invitation, Response
-from survey.services import (
-    demo_fieldwork,
-    demo_followup,
-    invitations,
-    questionnaires,
-    sampling_draw,
-    sampling_plan,
-    tiers,
-    users,
-    waves,
-)
+from survey.services import invitations, questionnaires, tiers, users, waves
+from survey.services.demo import fieldwork as demo_fieldwork
+from survey.services.demo import followup as demo_followup
+from survey.services.samples import draw as sampling_draw
+from survey.services.samples import plan as sampling_plan
 
 BRANCHES = (("BJ01", "北京朝阳支行 Beijing Chaoyang"), ("SH01", "上海浦东支行 Shanghai Pudong"), ("GZ01", "广州天河支行 Guangzhou Tianhe"))
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")

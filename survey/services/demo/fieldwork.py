@@ -15,8 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Invitation, StaffUser, Wave, utcnow
-from survey.services import fieldwork_assign, fieldwork_cases, fieldwork_interview
-from survey.services.fieldwork_queue import FIELD_MODES, wave_settings
+from survey.services.fieldwork import assign as fieldwork_assign
+from survey.services.fieldwork import cases as fieldwork_cases
+from survey.services.fieldwork import interview as fieldwork_interview
+from survey.services.fieldwork.queue import FIELD_MODES, wave_settings
 
 INTERIM_PHONE = np.array(["no_answer", "busy", "answer_machine"])
 FINAL_PHONE = np.array(["2.11", "4.32", "2.32", "4.41"])

@@ -16,15 +16,13 @@ from sqlalchemy.orm import Session
 
 from survey.errors import Conflict
 from survey.models import Answer, Client, FollowUpCase, Question, Response, StaffUser, Wave, utcnow
-from survey.services import (
-    followup_cases,
-    followup_escalation,
-    followup_steps,
-    followup_triggers,
-    followup_winback,
-)
 from survey.services import responses as responses_service
 from survey.services import waves as waves_service
+from survey.services.followup import cases as followup_cases
+from survey.services.followup import escalation as followup_escalation
+from survey.services.followup import steps as followup_steps
+from survey.services.followup import triggers as followup_triggers
+from survey.services.followup import winback as followup_winback
 
 # the step each case is left in, in turn (closed cases are the most common)
 PATTERN = ("recorded", "accepted", "analysed", "handled", "fed_back", "closed", "closed", "accepted", "closed")

@@ -13,7 +13,7 @@ import sampling
 from survey.errors import ValidationFailed
 from survey.models import Client, Invitation, StaffUser, Wave
 from survey.services import audit
-from survey.services.fieldwork_queue import FIELD_MODES
+from survey.services.fieldwork.queue import FIELD_MODES
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import Branch, Client, ContactAttempt, Invitation, StaffUser, utcnow
 from survey.services import audit
-from survey.services import fieldwork_outcomes as outcomes
-from survey.services.fieldwork_queue import holds_lock, wave_settings
+from survey.services.fieldwork import outcomes as outcomes
+from survey.services.fieldwork.queue import holds_lock, wave_settings
 
 SUPERVISING = ("supervisor", "admin")
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Invitation, StaffUser, Wave, utcnow
-from survey.services import fieldwork_outcomes as outcomes
-from survey.services.fieldwork_queue import FIELD_MODES, wave_settings
+from survey.services.fieldwork import outcomes as outcomes
+from survey.services.fieldwork.queue import FIELD_MODES, wave_settings
 
 
 @dataclass

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from survey.errors import Conflict
 from survey.models import Invitation, Question, Response, StaffUser, utcnow
 from survey.services import audit, responses
-from survey.services.fieldwork_cases import record_attempt
-from survey.services.fieldwork_queue import holds_lock
+from survey.services.fieldwork.cases import record_attempt
+from survey.services.fieldwork.queue import holds_lock
 
 
 def draft_values(inv: Invitation) -> dict[str, Any]:

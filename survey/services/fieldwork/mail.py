@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from survey.models import Client, Invitation, Message, Wave, utcnow
 from survey.services import audit, invitations
-from survey.services.fieldwork_optout import optout_token
-from survey.services.fieldwork_queue import wave_settings
+from survey.services.fieldwork.optout import optout_token
+from survey.services.fieldwork.queue import wave_settings
 
 Progress = Callable[[str, int, int], None]
 

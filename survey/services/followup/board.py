@@ -18,7 +18,7 @@ from survey.models import (
     Response,
     StaffUser,
 )
-from survey.services.followup_cases import OPEN_STEPS, STEPS
+from survey.services.followup.cases import OPEN_STEPS, STEPS
 
 
 @dataclass(frozen=True)

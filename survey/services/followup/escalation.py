@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Client, FollowUpCase, Message, StaffUser
-from survey.services.fieldwork_mail import Mailer
-from survey.services.followup_cases import add_event, escalation_delay_hours
+from survey.services.fieldwork.mail import Mailer
+from survey.services.followup.cases import add_event, escalation_delay_hours
 
 STEP_WORDS = {"recorded": "已记录 recorded", "accepted": "已受理 accepted", "analysed": "已分析 analysed",
               "handled": "已处理 handled", "fed_back": "已反馈 fed back", "closed": "已结案 closed"}

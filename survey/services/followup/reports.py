@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import CaseEvent, FollowUpCase, Wave
 from survey.services import tiers
-from survey.services.followup_cases import OPEN_STEPS, root_causes
+from survey.services.followup.cases import OPEN_STEPS, root_causes
 
 
 @dataclass(frozen=True)

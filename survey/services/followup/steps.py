@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import FollowUpCase, StaffUser
 from survey.security import AREA_ROLES
-from survey.services.followup_cases import (
+from survey.services.followup.cases import (
     MAX_TEXT,
     NEXT_STEP,
     add_event,

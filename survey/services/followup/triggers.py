@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Answer, Client, Invitation, Question, Response, Wave, utcnow
-from survey.services import followup_winback
-from survey.services.followup_cases import SURVEY_TOPIC, TOPICS, open_case
+from survey.services.followup import winback as followup_winback
+from survey.services.followup.cases import SURVEY_TOPIC, TOPICS, open_case
 
 DEFAULT_TRIGGERS = {"enabled": True, "overall_max": 2, "recommend_max": 6, "contact_request": True,
                     "topic": SURVEY_TOPIC}

@@ -20,7 +20,7 @@ from survey.models import (
     Wave,
 )
 from survey.services import invitations
-from survey.services.followup_cases import add_event, can_act
+from survey.services.followup.cases import add_event, can_act
 
 RECOVERED_AT_LEAST = 4  # overall satisfaction (1–5) at or above this counts as recovered
 
@@ -95,7 +95,7 @@ def email_link(session: Session, config, inv: Invitation, link: str, *, now: dt.
     body = (f"尊敬的{client.name}：\n\n感谢您向我们反映问题。我们已经处理完毕，想再请您用一分钟告诉我们现在是否满意：\n{link}\n\n"
             f"Dear client,\n\nThank you for telling us about your problem. We have dealt with it and would like to know, "
             f"in one minute, whether you are satisfied now:\n{link}\n")
-    from survey.services.followup_escalation import send_mail
+    from survey.services.followup.escalation import send_mail
 
     transport = send_mail(config, to=client.email, subject=subject, body=body, kind=f"winback-{inv.id}")
     session.add(Message(invitation_id=inv.id, kind="winback", recipient=client.email, subject=subject,

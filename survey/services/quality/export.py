@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Wave
-from survey.services import quality_data, questionnaires
-from survey.services.quality_data import RESPONDENT_STATUSES
+from survey.services import questionnaires
+from survey.services.quality import data as quality_data
+from survey.services.quality.data import RESPONDENT_STATUSES
 
 FORMATS = ("csv", "xlsx", "sav")
 MEDIA_TYPES = {

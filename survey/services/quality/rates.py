@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Wave
-from survey.services import quality_data
-from survey.services.quality_reports import ALL, Filters, quiet
+from survey.services.quality import data as quality_data
+from survey.services.quality.reports import ALL, Filters, quiet
 
 RATES = ("RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "COOP2", "COOP3", "COOP4",
          "REF1", "REF2", "REF3", "CON1", "CON2", "CON3")

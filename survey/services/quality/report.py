@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from survey.models import Wave
-from survey.quality import tables
-from survey.services import charts, quality_reports
-from survey.services.quality_reports import MEASURES, Filters
+from survey.services import charts
+from survey.services.quality import reports as quality_reports
+from survey.services.quality import tables
+from survey.services.quality.reports import MEASURES, Filters
 
 
 def trend_chart(tr: quality_reports.Trends, table: tables.Table, id_prefix: str = "") -> str:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Response, Wave
-from survey.services import quality_data
-from survey.services.quality_data import WaveData
+from survey.services.quality import data as quality_data
+from survey.services.quality.data import WaveData
 
 ALL = "all"  # the key of the bank-wide row
 ALPHA = 0.05

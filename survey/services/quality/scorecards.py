@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Branch, Client, Wave
-from survey.services import quality_data
-from survey.services.quality_data import Item
-from survey.services.quality_reports import Figure, Filters, design_of, quiet
+from survey.services.quality import data as quality_data
+from survey.services.quality.data import Item
+from survey.services.quality.reports import Figure, Filters, design_of, quiet
 
 GROUPINGS = ("manager", "branch")
 SORT_KEYS = ("label", "n", "estimate", "low", "high", "direct")

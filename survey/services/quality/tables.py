@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 
 from survey.i18n import localized
 from survey.labels import mode_label
-from survey.services.quality_rates import GROUPS, RATES, ResponseReport, fmt_rate
-from survey.services.quality_reports import ALL, MEASURES, Change, Figure, Overview, Trends, fmt
-from survey.services.quality_scorecards import DriverReport, ScorecardReport
+from survey.services.quality.rates import GROUPS, RATES, ResponseReport, fmt_rate
+from survey.services.quality.reports import ALL, MEASURES, Change, Figure, Overview, Trends, fmt
+from survey.services.quality.scorecards import DriverReport, ScorecardReport
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from survey.models import (
 )
 from survey.services import audit
 from survey.services.invitations import issue_token
-from survey.services.sampling_frame import (
+from survey.services.samples.frame import (
     CLOSED,
     OPTED_OUT,
     RULES,
@@ -42,7 +42,7 @@ from survey.services.sampling_frame import (
     contact_modes,
     load_frame,
 )
-from survey.services.sampling_plan import PlanParams, compute_plan, stored_params
+from survey.services.samples.plan import PlanParams, compute_plan, stored_params
 from survey.services.waves import wave_settings
 
 CHUNK = 5_000

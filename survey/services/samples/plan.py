@@ -30,7 +30,7 @@ import sampling
 from survey.errors import Conflict, ValidationFailed, joined
 from survey.models import Answer, Invitation, Response, Setting, StaffUser, Wave
 from survey.services import audit, questionnaires
-from survey.services.sampling_frame import Frame, load_frame
+from survey.services.samples.frame import Frame, load_frame
 from survey.services.waves import wave_settings
 
 METHODS = ("proportional", "equal", "neyman", "optimal")

@@ -1,0 +1,8 @@
+"""The ``cases`` blueprint object, apart from its routes so that they can import it without a circle."""
+
+from flask import Blueprint
+
+from survey.security import AREA_ROLES, require_roles
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+require_roles(bp, *AREA_ROLES["cases"])

@@ -1,0 +1,93 @@
+"""``survey init-db``, ``import-clients``, ``load-questionnaire`` and ``create-user``: setting up a database."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from survey.commands.common import progress_bar
+from survey.db import get_engine, session_scope
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the schema, or upgrade it to the newest migration, keeping every row."""
+    from survey import migrate
+
+    engine = get_engine()
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    url = engine.url.render_as_string(hide_password=True)
+    click.echo(f"database {url}: {before or 'empty'} -> {after}")
+
+
+@click.command("import-clients")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--encoding", default=None, help="utf-8-sig or gb18030; detected when omitted")
+@with_appcontext
+def import_clients_command(csv_file, encoding):
+    """Import or update clients from CSV_FILE; a file with any bad row imports nothing."""
+    from survey.errors import ImportRejected
+    from survey.services.client_import import import_clients
+
+    bar = progress_bar()
+    try:
+        with session_scope() as session:
+            result = import_clients(session, csv_file, actor="cli", encoding=encoding, progress=bar)
+    except ImportRejected as exc:
+        bar.close()
+        click.echo(f"error: {exc}", err=True)
+        for file, line, field, why in exc.problems:
+            click.echo(f"  {file}:{line}: {field}: {why}", err=True)
+        raise SystemExit(1) from None
+    bar.close()
+    click.echo(f"{result.file}: {result.rows} rows ({result.inserted} new, {result.updated} updated), encoding {result.encoding}")
+
+
+@click.command("load-questionnaire")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def load_questionnaire_command(path):
+    """Check a questionnaire file (YAML or JSON) and store it as the version new waves use."""
+    from survey.errors import ValidationFailed
+    from survey.services import audit, questionnaires
+
+    try:
+        with session_scope() as session:
+            qn = questionnaires.save(session, questionnaires.load_file(path))
+            audit.record(session, "cli", "questionnaire.loaded", "questionnaire", qn.id, code=qn.code, version=qn.version)
+            code, version = qn.code, qn.version
+    except ValidationFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"questionnaire {code} version {version}: new waves use it")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["interviewer", "supervisor", "quality", "admin", "branch_head"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--employee-code", default=None)
+@click.option("--display-name", default=None)
+@with_appcontext
+def create_user_command(username, role, password, employee_code, display_name):
+    """Create a staff account."""
+    from survey.errors import ValidationFailed
+    from survey.services.users import create_user
+
+    try:
+        with session_scope() as session:
+            create_user(session, username, password, role, employee_code=employee_code,
+                        display_name=display_name, actor="cli")
+    except ValidationFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"user {username} ({role}) created")
+
+
+def register(group) -> None:
+    for cmd in (init_db_command, import_clients_command, create_user_command, load_questionnaire_command):
+        group.add_command(cmd)
