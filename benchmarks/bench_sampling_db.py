@@ -103,7 +103,8 @@ with app.app_context():
     t = time.perf_counter()
     with session_scope() as s:
         wave = s.scalar(select(Wave))
-        draw_sample(s, wave, "bench", seed=20261128, params=PlanParams(margin=0.03, method="equal", minimum=100))
+        draw_sample(s, wave, "bench", seed=20261128, params=PlanParams(margin=0.03, method="equal", minimum=100),
+                    confirm=True)
     took = time.perf_counter() - t
     with session_scope() as s:
         n = s.scalar(select(func.count()).select_from(Invitation)) + s.scalar(select(func.count()).select_from(ReserveCase))

@@ -19,6 +19,7 @@ from ._modes import (
     default_modes,
 )
 from ._precision import MarginAllocation, total_for_margin
+from ._responsive import FieldProjection, project_fieldwork
 from ._size import critical_value, margin_of_error, required_sample_size
 from ._validate import SampleSizeWarning
 
@@ -29,6 +30,7 @@ __all__ = [
     "REASONS",
     "Assignment",
     "Draw",
+    "FieldProjection",
     "MarginAllocation",
     "ModeAssignment",
     "ModeChoice",
@@ -42,6 +44,7 @@ __all__ = [
     "default_modes",
     "draw_stratified",
     "margin_of_error",
+    "project_fieldwork",
     "required_sample_size",
     "total_for_margin",
 ]

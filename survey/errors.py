@@ -25,6 +25,14 @@ class Conflict(SurveyError):
     """The request is valid but clashes with the record's state (already drawn, already submitted...)."""
 
 
+class PlanNeedsConfirmation(Conflict):
+    """The plan takes more than half of a tier's frame or goes over the budget; ``checks`` says where."""
+
+    def __init__(self, message, checks: list):
+        super().__init__(message)
+        self.checks = checks
+
+
 class ValidationFailed(SurveyError):
     """Input was refused; ``problems`` lists what and where."""
 

@@ -71,7 +71,7 @@ def test_draw_release_and_reset_through_the_wave_page(as_role, client, db, wave_
 
 def test_reset_is_refused_on_the_page_after_a_call(as_role, client, db, wave_id):
     as_role("admin")
-    client.post(f"/staff/waves/{wave_id}/draw", data={"seed": "1"})
+    client.post(f"/staff/waves/{wave_id}/draw", data={"seed": "1", "confirm": "1"})  # the default plan: a census
     db.rollback()
     inv = db.scalars(select(Invitation)).first()
     db.add(ContactAttempt(invitation_id=inv.id, mode=inv.mode, outcome="3.13"))

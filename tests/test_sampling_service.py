@@ -132,7 +132,7 @@ def test_neyman_falls_back_without_an_earlier_wave_and_uses_its_sd_when_there_is
 
 def _draw(db, wave, seed=11, **kw):
     params = PlanParams(total=10, method="equal", minimum=0, reserve_share=0.5)
-    return sampling_draw.draw_sample(db, wave, "test", seed=seed, params=params, **kw)
+    return sampling_draw.draw_sample(db, wave, "test", seed=seed, params=params, **{"confirm": True, **kw})
 
 
 def test_draw_creates_invitations_reserve_record_and_audit(db):
@@ -173,7 +173,7 @@ def test_draw_modes_follow_the_contact_rules_and_web_cases_get_a_link(db):
         "no_branch": (make_client(db, contribution=gold, branch_code=""), "phone", "no_branch_fallback"),
     }
     wave = make_wave(db, settings={"web_enabled": True})
-    result = sampling_draw.draw_sample(db, wave, "test", seed=3, params=PlanParams(total=100, minimum=0))
+    result = sampling_draw.draw_sample(db, wave, "test", seed=3, params=PlanParams(total=100, minimum=0), confirm=True)
     for client, mode, reason in cases.values():
         inv = db.scalar(select(Invitation).where(Invitation.client_id == client.id))
         assert (inv.mode, inv.mode_reason) == (mode, reason)
@@ -184,7 +184,7 @@ def test_draw_modes_follow_the_contact_rules_and_web_cases_get_a_link(db):
 def test_second_draw_is_refused_and_a_random_seed_is_recorded(db):
     clients_per_tier(db, 3)
     wave = make_wave(db)
-    result = sampling_draw.draw_sample(db, wave, "test", params=PlanParams(total=5, minimum=0))
+    result = sampling_draw.draw_sample(db, wave, "test", params=PlanParams(total=5, minimum=0), confirm=True)
     assert 0 <= int(result.draw.seed) < 2**63
     with pytest.raises(Conflict, match="already been drawn"):
         _draw(db, wave)
@@ -270,7 +270,7 @@ def test_same_seed_gives_the_same_invitations(db):
     wave = make_wave(db)
     db.flush()
     sampling_draw.draw_sample(db, wave, "test", seed=20261128,
-                              params=PlanParams(total=15, method="equal", minimum=0, reserve_share=0.5))
+                              params=PlanParams(total=15, method="equal", minimum=0, reserve_share=0.5), confirm=True)
     frame = db.execute(select(Client.client_no, Client.tier_code)
                        .where(Client.opted_out.is_(False), Client.account_closed.is_(False)).order_by(Client.id)).all()
     numbers = np.array([r[0] for r in frame])

@@ -31,6 +31,22 @@ def _print_plan(plan) -> None:
                f"{plan.total('release'):>8}{plan.total('expected_completes'):>8.1f}{overall:>8}{'':>20}"
                f"{plan.total('drawn') - plan.total('release'):>8}{plan.total('cost'):>11,.0f}")
     click.echo("excluded = opted out, cool-off, open follow-up, closed, unreachable (first rule that applies)")
+    click.echo("")
+    click.echo("plan beside a census (invitations / visits / calls / cost):")
+    click.echo(f"{'tier':<12}{'share':>7}{'invite':>9}{'census':>9}{'visit':>8}{'census':>9}{'call':>8}"
+               f"{'census':>9}{'cost':>12}{'census':>13}")
+    for t in plan.tiers:
+        click.echo(f"{t.code:<12}{t.share_of_frame:>7.0%}{t.release:>9}{t.population:>9}{t.modes['in_person']:>8}"
+                   f"{t.census_modes.get('in_person', 0):>9}{t.modes['phone']:>8}{t.census_modes.get('phone', 0):>9}"
+                   f"{t.cost:>12,.0f}{t.census_cost:>13,.0f}")
+    census_cost = sum(t.census_cost for t in plan.tiers)
+    click.echo(f"{'all':<12}{'':>7}{plan.total('release'):>9}{plan.total('population'):>9}{'':>34}"
+               f"{plan.total('cost'):>12,.0f}{census_cost:>13,.0f}")
+
+
+def _print_checks(checks) -> None:
+    for check in checks:
+        click.echo(f"needs confirmation: {check.message}")
 
 
 @click.command("plan")
@@ -42,12 +58,13 @@ def _print_plan(plan) -> None:
 @click.option("--minimum", type=int, default=30, show_default=True, help="minimum completes per tier")
 @click.option("--take-all", multiple=True, help="a tier taken whole (repeat for several)")
 @click.option("--reserve-share", type=float, default=0.5, show_default=True)
-@click.option("--confirm", is_flag=True, help="store this plan for the draw")
+@click.option("--confirm", is_flag=True, help="store this plan for the draw, confirming its checks")
 @with_appcontext
 def plan_command(wave, margin, total, confidence, method, minimum, take_all, reserve_share, confirm):
     """Preview (and with --confirm, store) the sampling plan of WAVE."""
     from survey.commands.common import progress_bar
     from survey.errors import Conflict, ValidationFailed
+    from survey.services.samples import checks as sampling_checks
     from survey.services.samples import frame as sampling_frame
     from survey.services.samples import plan as sampling_plan
 
@@ -60,10 +77,15 @@ def plan_command(wave, margin, total, confidence, method, minimum, take_all, res
             bar = progress_bar()
             frame = sampling_frame.load_frame(session, w, progress=bar)
             bar.close()
-            _print_plan(sampling_plan.compute_plan(session, w, params, frame))
+            plan = sampling_plan.compute_plan(session, w, params, frame)
+            _print_plan(plan)
+            checks = sampling_checks.plan_checks(plan, w)
+            _print_checks(checks)
             if confirm:
-                sampling_plan.confirm_plan(session, w, params, "cli")
-                click.echo(f"plan stored for wave {w.name}")
+                sampling_checks.store_plan(session, w, params, "cli", confirm=True)
+                click.echo(f"plan stored for wave {w.name}" + (" with its checks confirmed" if checks else ""))
+            elif checks:
+                click.echo("the draw of this plan needs `survey draw --confirm` (or store it with `survey plan --confirm`)")
         except (Conflict, ValidationFailed) as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -72,11 +94,13 @@ def plan_command(wave, margin, total, confidence, method, minimum, take_all, res
 @click.argument("wave")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="default: 63 random bits, recorded")
 @click.option("--reset", is_flag=True, help="undo the draw (only while nothing has been fielded)")
+@click.option("--confirm", is_flag=True,
+              help="draw even though the plan takes more than half of a tier's frame or goes over the budget")
 @with_appcontext
-def draw_command(wave, seed, reset):
+def draw_command(wave, seed, reset, confirm):
     """Draw the sample of WAVE by its confirmed plan (or the default plan)."""
     from survey.commands.common import progress_bar
-    from survey.errors import Conflict
+    from survey.errors import Conflict, PlanNeedsConfirmation
     from survey.services.samples import draw as sampling_draw
 
     bar = progress_bar()
@@ -87,7 +111,10 @@ def draw_command(wave, seed, reset):
                 sampling_draw.reset_draw(session, w, "cli")
                 click.echo(f"draw of wave {w.name} reset")
                 return
-            result = sampling_draw.draw_sample(session, w, "cli", seed=seed, progress=bar)
+            result = sampling_draw.draw_sample(session, w, "cli", seed=seed, progress=bar, confirm=confirm)
+    except PlanNeedsConfirmation as exc:
+        bar.close()
+        raise click.ClickException(f"{exc} Nothing was drawn: run `survey draw {wave} --confirm` to draw it anyway.") from None
     except Conflict as exc:
         bar.close()
         raise click.ClickException(str(exc)) from None
@@ -103,22 +130,44 @@ def draw_command(wave, seed, reset):
 
 @click.command("release")
 @click.argument("wave")
-@click.option("--tier", required=True)
-@click.option("--count", required=True, type=click.IntRange(1))
+@click.option("--tier", help="the tier to release COUNT cases in")
+@click.option("--count", type=click.IntRange(1))
+@click.option("--to-target", is_flag=True,
+              help="release in every tier just the reserve the projection needs to reach the target margin")
 @with_appcontext
-def release_command(wave, tier, count):
-    """Release the next COUNT reserve cases of a tier of WAVE as invitations."""
+def release_command(wave, tier, count, to_target):
+    """Release reserve cases of WAVE as invitations: --tier and --count, or --to-target."""
     from survey.errors import Conflict, ValidationFailed
     from survey.services.samples import draw as sampling_draw
+    from survey.services.samples import responsive
 
+    if to_target == bool(tier or count) or (not to_target and not (tier and count)):
+        raise click.UsageError("give either --tier and --count, or --to-target")
     try:
         with session_scope() as session:
             w = wave_or_exit(session, wave)
+            if to_target:
+                released = responsive.release_to_target(session, w, "cli")
+                _print_projection(responsive.project_wave(session, w), released)
+                return
             sampling_draw.release_reserve(session, w, tier, count, "cli")
             left = sampling_draw.reserve_left(session, w).get(tier, 0)
     except (Conflict, ValidationFailed) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"released {count} case(s) in tier {tier} of wave {w.name}; {left} left in reserve")
+
+
+def _print_projection(projection, released: dict[str, int]) -> None:
+    click.echo(f"{'tier':<12}{'released':>9}{'new':>6}{'rate':>7}{'at close':>10}{'target':>8}{'margin':>8}"
+               f"{'reserve':>9}")
+    for t in projection.tiers:
+        margin = "-" if t.projected_margin == float("inf") else f"{t.projected_margin * 100:.1f}"
+        click.echo(f"{t.code:<12}{t.released:>9}{released.get(t.code, 0):>6}{t.rate:>7.0%}"
+                   f"{t.projected_completes:>10.1f}{t.target_completes:>8}{margin:>8}{t.reserve:>9}")
+    if not released:
+        click.echo("nothing released: every tier is projected to reach its target, or has no reserve left")
+    else:
+        click.echo(f"released {sum(released.values())} reserve case(s) in recorded order (audited)")
 
 
 def register(group) -> None:

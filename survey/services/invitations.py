@@ -8,11 +8,11 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
-from survey.models import Client, Invitation, StaffUser, Wave, utcnow
+from survey.models import Client, Invitation, Response, StaffUser, Wave, utcnow
 from survey.services import audit
 
 TOKEN_BYTES = 24  # 192 bits from the OS's CSPRNG
@@ -57,6 +57,9 @@ def issue_token(inv: Invitation, ttl_days: int, now: dt.datetime | None = None) 
     return token
 
 
+HAND = "hand"  # Invitation.kind of clients invited by hand: outside the sample, never weighted
+
+
 def invite_clients(
     session: Session,
     wave: Wave,
@@ -66,7 +69,14 @@ def invite_clients(
     ttl_days: int,
     actor: StaffUser | None,
 ) -> list[tuple[Invitation, str]]:
-    """Invite the listed clients to ``wave`` by hand; unknown client numbers are refused all together."""
+    """Invite the listed clients to ``wave`` by hand (a pilot, a courtesy call, a complaint follow-up).
+
+    These invitations are of kind ``hand``: not sample cases, shown apart, never weighted into
+    the estimates, and they do not change the wave's status.  Clients already invited to the
+    wave (in its sample or by hand) are skipped; unknown client numbers are refused all together.
+    """
+    if wave.status == "closed":
+        raise ValidationFailed(_l("wave %(wave)s is closed: nobody can be invited to it", wave=wave.name))
     client_nos = list(dict.fromkeys(c.strip() for c in client_nos if c.strip()))
     if not client_nos:
         raise ValidationFailed(_l("give at least one client number"))
@@ -75,24 +85,33 @@ def invite_clients(
     if unknown:
         raise ValidationFailed(_l("unknown client number(s): %(numbers)s", numbers=", ".join(unknown[:20])))
     already = set(session.scalars(
-        select(Invitation.client_id).where(Invitation.wave_id == wave.id, Invitation.kind == "sample")
+        select(Invitation.client_id).where(Invitation.wave_id == wave.id, Invitation.kind.in_(("sample", HAND)))
     ))
     out = []
     for no in client_nos:
         client = clients[no]
         if client.id in already:
             continue
-        inv = Invitation(wave_id=wave.id, client_id=client.id, tier_code=client.tier_code, mode=mode,
+        inv = Invitation(wave_id=wave.id, client_id=client.id, kind=HAND, tier_code=client.tier_code, mode=mode,
                          mode_reason="manual")
         token = issue_token(inv, ttl_days)
         session.add(inv)
         out.append((inv, token))
     session.flush()
-    audit.record(session, actor, "invitations.issued", "wave", wave.id, count=len(out), mode=mode,
+    audit.record(session, actor, "invitations.issued", "wave", wave.id, count=len(out), mode=mode, kind=HAND,
                  client_nos=[no for no in client_nos if clients[no].id not in already][:200])
-    if wave.status in ("draft", "sampled"):
-        wave.status = "in_field"
     return out
+
+
+def hand_summary(session: Session, wave: Wave) -> dict[str, tuple[int, int]]:
+    """Hand invitations of ``wave`` per tier: (invited, answered)."""
+    rows = session.execute(
+        select(Invitation.tier_code, func.count(Invitation.id), func.count(Response.id))
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.wave_id == wave.id, Invitation.kind == HAND)
+        .group_by(Invitation.tier_code)
+    ).all()
+    return {code: (int(n), int(r)) for code, n, r in rows}
 
 
 def get_invitation(session: Session, invitation_id: int) -> Invitation:

@@ -24,6 +24,7 @@ DEFAULT_SETTINGS = {
     "max_reminders": 2,
     "expected_response_rate": 0.5,
     "exclude_open_complaints": True,
+    "budget": None,  # fieldwork budget of the wave (cost units of fieldwork_costs); None = no limit
 }
 
 
@@ -84,10 +85,12 @@ class TierSummary:
 
 
 def list_waves(session: Session) -> list[tuple[Wave, int, int]]:
-    """Every wave, newest first, with its sample invitation count and response count."""
+    """Every wave, newest first, with its sample invitation count and its sample response count."""
     inv = (select(Invitation.wave_id, func.count().label("n")).where(Invitation.kind == "sample")
            .group_by(Invitation.wave_id).subquery())
-    resp = select(Response.wave_id, func.count().label("n")).group_by(Response.wave_id).subquery()
+    resp = (select(Response.wave_id, func.count().label("n"))
+            .join(Invitation, Invitation.id == Response.invitation_id).where(Invitation.kind == "sample")
+            .group_by(Response.wave_id).subquery())
     rows = session.execute(
         select(Wave, func.coalesce(inv.c.n, 0), func.coalesce(resp.c.n, 0))
         .outerjoin(inv, inv.c.wave_id == Wave.id)

@@ -1,4 +1,4 @@
-"""Sampling pages for supervisors and admins: plan preview, confirm, draw, reset, release."""
+"""Sampling pages for supervisors and admins: plan preview, confirm, draw, reset, release (also to target)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey.db import get_session
-from survey.errors import Conflict, ValidationFailed
+from survey.errors import Conflict, PlanNeedsConfirmation, ValidationFailed
 from survey.security import AREA_ROLES, roles_required
-from survey.services import waves
+from survey.services import invitations, waves
+from survey.services.samples import checks as sampling_checks
 from survey.services.samples import draw as sampling_draw
 from survey.services.samples import plan as sampling_plan
+from survey.services.samples import responsive
 from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
@@ -45,6 +47,7 @@ def wave_plan(wave_id: int):
     plan = sampling_plan.compute_plan(db, wave, params)
     return render_template("staff/plan.html", wave=wave, plan=plan, params=params, problems=problems,
                            tier_names={t.code: t for t in wave.tier_scheme.tiers}, form=form,
+                           checks=sampling_checks.plan_checks(plan, wave),
                            draw=sampling_draw.get_draw(db, wave)), (422 if problems else 200)
 
 
@@ -56,9 +59,14 @@ def wave_plan_confirm(wave_id: int):
     try:
         params = sampling_plan.PlanParams.from_mapping(_params_source(request.form),
                                                        [t.code for t in wave.tier_scheme.tiers])
-        sampling_plan.confirm_plan(db, wave, params, current_user)
+        sampling_checks.store_plan(db, wave, params, current_user, confirm=bool(request.form.get("confirm")))
         db.commit()
         flash(_("Sampling plan confirmed: the draw will use it."))
+    except PlanNeedsConfirmation as exc:
+        db.rollback()
+        flash(str(exc))
+        query = {k: v for k, v in _params_source(request.form).items() if v not in (None, "", [])}
+        return redirect(url_for("staff.wave_plan", wave_id=wave_id, **query) + "#confirm-plan", code=303)
     except (Conflict, ValidationFailed) as exc:
         db.rollback()
         flash(str(exc))
@@ -74,7 +82,8 @@ def wave_draw(wave_id: int):
     try:
         if raw_seed and (not raw_seed.isdigit() or int(raw_seed) >= 2**63):
             raise ValidationFailed(_("The seed must be a whole number from 0 to 2^63-1, or left empty."))
-        result = sampling_draw.draw_sample(db, wave, current_user, seed=int(raw_seed) if raw_seed else None)
+        result = sampling_draw.draw_sample(db, wave, current_user, seed=int(raw_seed) if raw_seed else None,
+                                           confirm=bool(request.form.get("confirm")))
         db.commit()
         flash(_("Sample drawn with seed %(seed)s: %(inv)s invitations, %(res)s cases in reserve.",
                 seed=result.draw.seed, inv=sum(result.released.values()), res=sum(result.reserve.values())))
@@ -117,16 +126,46 @@ def wave_release(wave_id: int):
     return _back(wave_id)
 
 
+@bp.post("/waves/<int:wave_id>/release-to-target")
+@supervisors_only
+def wave_release_to_target(wave_id: int):
+    db = get_session()
+    wave = waves.get_wave(db, wave_id)
+    try:
+        released = responsive.release_to_target(db, wave, current_user)
+        db.commit()
+        if released:
+            flash(_("Reserve released to reach the target margins: %(detail)s.",
+                    detail=", ".join(f"{code} {n}" for code, n in released.items())))
+        else:
+            flash(_("Nothing released: every tier is projected to reach its target margin, or has no reserve left."))
+    except (Conflict, ValidationFailed) as exc:
+        db.rollback()
+        flash(str(exc))
+    return _back(wave_id)
+
+
+def _pending_checks(db, wave):
+    """Checks the stored (or default) plan fails and nobody has confirmed yet, for the draw form."""
+    plan = sampling_plan.compute_plan(db, wave, sampling_plan.stored_params(wave))
+    done = sampling_checks.acknowledged(wave)
+    return [c for c in sampling_checks.plan_checks(plan, wave) if c.key not in done]
+
+
 @bp.app_context_processor
 def _sampling_helpers():
     def wave_sampling(wave):
         db = get_session()
         draw = sampling_draw.get_draw(db, wave)
+        supervise = current_user.is_authenticated and current_user.role in AREA_ROLES["supervise"]
         return {
             "draw": draw,
             "reserve": sampling_draw.reserve_left(db, wave) if draw else {},
             "fielded": sampling_draw.fieldwork_started(db, wave) if draw else None,
             "plan": draw.allocation.get("params") if draw else (wave.settings or {}).get("plan"),
+            "checks": _pending_checks(db, wave) if supervise and not draw and wave.status == "draft" else [],
+            "projection": responsive.project_wave(db, wave) if draw and wave.status == "in_field" else None,
+            "hand": invitations.hand_summary(db, wave),
         }
 
     return {"wave_sampling": wave_sampling}

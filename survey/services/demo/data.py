@@ -131,7 +131,8 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
                                  settings={"web_enabled": True})
         current = (name, start) == CURRENT_WAVE
         opened = dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(days=3)
-        sampling_draw.draw_sample(session, wave, "demo", seed=int(rng.integers(0, 2**62)), params=plan, now=opened)
+        sampling_draw.draw_sample(session, wave, "demo", seed=int(rng.integers(0, 2**62)), params=plan, now=opened,
+                                  confirm=True)  # the demo supervisor confirms its plan
         drawn = session.scalars(select(Invitation).where(Invitation.wave_id == wave.id)).all()
         for inv in sorted(drawn, key=lambda i: (position[i.tier_code], i.release_rank)):
             code, rank, client_id = inv.tier_code, inv.release_rank, inv.client_id

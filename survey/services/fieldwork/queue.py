@@ -31,6 +31,7 @@ from survey.services.waves import wave_settings
 LOCK_MINUTES = 20
 DEFAULT_TZ = "Asia/Shanghai"
 FIELD_MODES = ("phone", "in_person")
+WORKED_KINDS = ("sample", "hand")  # win-back invitations have their own flow
 
 
 
@@ -66,7 +67,7 @@ def _who_may_work(user: StaffUser, now: dt.datetime, *, free_only: bool = True) 
     """Conditions that do not depend on the clock of the case: open, free, independent, not opted out."""
     conds = [
         Invitation.status == "open",
-        Invitation.kind == "sample",
+        Invitation.kind.in_(WORKED_KINDS),  # sample cases and clients invited by hand for a call or visit
         Invitation.mode.in_(FIELD_MODES),
         Client.opted_out.is_(False),
         or_(Invitation.assigned_to.is_(None), Invitation.assigned_to == user.id),

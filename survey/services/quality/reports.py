@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
-from survey.models import Response, Wave
+from survey.models import Invitation, Response, Wave
 from survey.services.quality import data as quality_data
 from survey.services.quality.data import WaveData
 
@@ -193,7 +193,8 @@ def waves_in_order(session: Session) -> list[Wave]:
 
 def previous_wave(session: Session, wave: Wave) -> Wave | None:
     """The latest earlier wave that has respondents (a draft or unsampled wave is skipped)."""
-    answered = set(session.scalars(select(Response.wave_id).distinct()))
+    answered = set(session.scalars(select(Response.wave_id).join(Invitation, Invitation.id == Response.invitation_id)
+                                   .where(Invitation.kind == "sample").distinct()))
     earlier = [w for w in waves_in_order(session) if (w.period_start, w.id) < (wave.period_start, wave.id)]
     return next((w for w in reversed(earlier) if w.id in answered), None)
 

@@ -34,6 +34,7 @@ from survey.models import (
 )
 from survey.services import audit
 from survey.services.invitations import issue_token
+from survey.services.samples.checks import require_confirmation
 from survey.services.samples.frame import (
     CLOSED,
     OPTED_OUT,
@@ -57,7 +58,8 @@ class DrawResult:
     tokens: list[tuple[int, str]] = field(default_factory=list)  # (client id, token) of web invitations
 
 
-def _lock(session: Session, wave: Wave) -> None:
+def lock_wave(session: Session, wave: Wave) -> None:
+    """Serialise changes to one wave's sample (a row lock on PostgreSQL)."""
     session.execute(select(Wave.id).where(Wave.id == wave.id).with_for_update())
 
 
@@ -109,9 +111,12 @@ def _insert(session: Session, table, rows: list[dict], progress, done: int, tota
 
 
 def draw_sample(session: Session, wave: Wave, actor: StaffUser | str | None, *, seed: int | None = None,
-                params: PlanParams | None = None, now: dt.datetime | None = None, progress=None) -> DrawResult:
-    """Draw ``wave``'s sample by its plan; refused (Conflict) if already drawn or invited by hand."""
-    _lock(session, wave)
+                params: PlanParams | None = None, now: dt.datetime | None = None, progress=None,
+                confirm: bool = False) -> DrawResult:
+    """Draw ``wave``'s sample by its plan; refused (Conflict) if already drawn, and
+    (PlanNeedsConfirmation) if the plan fails a check (``checks``) neither ``confirm``-ed
+    nor confirmed with the stored plan."""
+    lock_wave(session, wave)
     if get_draw(session, wave) is not None:
         raise Conflict(_l("wave %(wave)s has already been drawn; reset the draw first to draw again", wave=wave.name))
     if wave.status != "draft":
@@ -123,6 +128,7 @@ def draw_sample(session: Session, wave: Wave, actor: StaffUser | str | None, *, 
     seed = secrets.randbits(63) if seed is None else int(seed)
     frame = load_frame(session, wave, now=now, progress=progress)
     plan = compute_plan(session, wave, params, frame)
+    checks = require_confirmation(plan, wave, confirm=confirm, stored=params == stored_params(wave))
     result = sampling.draw_stratified(frame.strata, plan.sizes("drawn"), seed)
 
     release = plan.sizes("release")
@@ -160,7 +166,7 @@ def draw_sample(session: Session, wave: Wave, actor: StaffUser | str | None, *, 
     audit.record(session, actor, "sample.drawn", "wave", wave.id, draw_id=draw.id, seed=str(seed),
                  algorithm=result.algorithm, numpy_version=result.numpy_version, frame_counts=frame.population,
                  exclusions=frame.excluded, unknown_tier=frame.unknown_tier, allocation=allocation["tiers"],
-                 invitations=len(rows), reserve=len(reserve))
+                 invitations=len(rows), reserve=len(reserve), confirmed_checks=[c.key for c in checks])
     return DrawResult(draw, release, kept, tokens)
 
 
@@ -181,7 +187,7 @@ def fieldwork_started(session: Session, wave: Wave) -> str | None:
 
 def reset_draw(session: Session, wave: Wave, actor: StaffUser | str | None) -> None:
     """Undo the draw (invitations, reserve, record) while nothing has been fielded; audited."""
-    _lock(session, wave)
+    lock_wave(session, wave)
     draw = get_draw(session, wave)
     if draw is None:
         raise Conflict(_l("wave %(wave)s has not been drawn", wave=wave.name))
@@ -212,7 +218,7 @@ def release_reserve(session: Session, wave: Wave, tier_code: str, count: int, ac
     The tier's invitations then carry the inclusion probability released / N_h.  Returns the
     new web tokens.  Refuses more than the reserve holds.
     """
-    _lock(session, wave)
+    lock_wave(session, wave)
     draw = get_draw(session, wave)
     if draw is None or wave.status not in ("sampled", "in_field"):
         raise Conflict(_l("wave %(wave)s has no open sample to release cases into", wave=wave.name))

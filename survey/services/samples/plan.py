@@ -111,6 +111,13 @@ class TierPlan:
     margin: float | None
     modes: dict[str, int]
     cost: float
+    census_modes: dict[str, int] = field(default_factory=dict)  # what inviting the whole tier would take
+    census_cost: float = 0.0
+
+    @property
+    def share_of_frame(self) -> float:
+        """Invitations as a share of the tier's frame (0 for an empty tier)."""
+        return self.release / self.population if self.population else 0.0
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,7 @@ def previous_sd(session: Session, wave: Wave) -> tuple[str, dict[str, float]] | 
             select(Invitation.tier_code, func.count(x), func.avg(x), func.avg(x * x))
             .join(Response, Response.invitation_id == Invitation.id)
             .join(Answer, (Answer.response_id == Response.id) & (Answer.question_id == overall.id))
-            .where(Response.wave_id == prev.id, x.is_not(None))
+            .where(Response.wave_id == prev.id, Invitation.kind == "sample", x.is_not(None))
             .group_by(Invitation.tier_code)
         ).all()
         sds = {code: math.sqrt(max(float(m2) - float(m) ** 2, 0.0) * n / (n - 1))
@@ -245,21 +252,29 @@ def compute_plan(session: Session, wave: Wave, params: PlanParams, frame: Frame 
         if big and variance is not None:
             variance = None if margin is None else variance + (big / big_n) ** 2 * margin ** 2
         modes = {m: round(release * share) for m, share in mix[code].items()}
+        census = {m: round(big * share) for m, share in mix[code].items()}
         tiers.append(TierPlan(code, big, frame.excluded[code], n_h, release, drawn, completes, margin, modes,
-                              release * case_cost[code]))
+                              release * case_cost[code], census, big * case_cost[code]))
     if frame.unknown_tier:
         notes.append("unknown_tier")
     return Plan(params, method, rate, costs, tiers, None if variance is None else math.sqrt(variance),
                 sd, source, notes, frame.unknown_tier)
 
 
-def confirm_plan(session: Session, wave: Wave, params: PlanParams, actor: StaffUser | str | None) -> None:
-    """Store ``params`` as the wave's plan (used by the draw); refused once the wave is drawn."""
+def confirm_plan(session: Session, wave: Wave, params: PlanParams, actor: StaffUser | str | None,
+                 *, acknowledged: dict | None = None) -> None:
+    """Store ``params`` as the wave's plan (used by the draw); refused once the wave is drawn.
+
+    ``acknowledged`` records the plan checks the supervisor confirmed with it (see ``checks``).
+    """
     if wave.status != "draft":
         raise Conflict(_l("wave %(wave)s is %(status)s: the plan can only change before the draw",
                           wave=wave.name, status=wave.status))
-    wave.settings = {**(wave.settings or {}), "plan": params.to_dict()}
-    audit.record(session, actor, "sample.plan_confirmed", "wave", wave.id, **params.to_dict())
+    stored = params.to_dict()
+    if acknowledged and acknowledged.get("keys"):
+        stored["acknowledged"] = acknowledged
+    wave.settings = {**(wave.settings or {}), "plan": stored}
+    audit.record(session, actor, "sample.plan_confirmed", "wave", wave.id, **stored)
 
 
 def stored_params(wave: Wave) -> PlanParams:
