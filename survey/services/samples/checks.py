@@ -52,7 +52,7 @@ def _money(value: float) -> str:
 
 def plan_checks(plan: Plan, wave: Wave) -> list[PlanCheck]:
     """The checks ``plan`` fails for ``wave``, in tier order, the budget last."""
-    tiers = {t.code: t for t in wave.tier_scheme.tiers}
+    tiers = {t.code: {"name_zh": t.name_zh, "name_en": t.name_en} for t in wave.tier_scheme.tiers}  # outlive the session
 
     def name(code: str) -> LazyString:
         return LazyString(lambda: localized(tiers[code], "name") if code in tiers else code)
