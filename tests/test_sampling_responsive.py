@@ -98,3 +98,11 @@ def test_bad_arguments_name_themselves(kw, word):
     args.update(kw)
     with pytest.raises(ValueError, match=word):
         sampling.project_fieldwork(**args)
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    from sampling import _responsive
+
+    assert doctest.testmod(_responsive).failed == 0
