@@ -129,7 +129,7 @@ def test_wave_page_projects_and_releases_to_target(as_role, client, db, wave_id)
     assert 'id="release-to-target"' in page
     r = client.post(f"/staff/waves/{wave_id}/release-to-target?lang=en", follow_redirects=True)
     assert r.status_code == 200
-    assert f"Reserve released to reach the target margins: gold {EXPECTED}." in r.get_data(as_text=True)
+    assert f"Reserve released to reach the target margins: Gold {EXPECTED}." in r.get_data(as_text=True)
     assert _ranks(db, Invitation, wave_id) == list(range(176 + EXPECTED))
     assert 'id="release-to-target"' not in r.get_data(as_text=True)  # nothing more to release
 

@@ -48,9 +48,19 @@ def test_supervisor_creates_wave_and_invites_clients(as_role, client, db):
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Invitation)) == 2
     assert db.scalar(select(AuditEvent.details).where(AuditEvent.action == "invitations.issued"))["count"] == 2
+    # hand invitations are their own kind and leave the wave a draft that can still be drawn
+    assert set(db.scalars(select(Invitation.kind))) == {"hand"}
+    assert db.get(Wave, wave.id).status == "draft"
+    drawn = client.post(f"/staff/waves/{wave.id}/draw", data={"seed": "5", "confirm": "1"})
+    assert drawn.status_code == 303
+    db.rollback()
+    assert db.get(Wave, wave.id).status == "sampled"
+    assert db.scalar(select(func.count()).where(Invitation.kind == "sample")) == 2
     # inviting the same clients again issues nothing new
     again = client.post(f"/staff/waves/{wave.id}/invite?lang=en", data={"client_nos": "A1", "mode": "web"})
     assert "0 link(s) issued" in again.get_data(as_text=True) or "<code>" not in again.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Invitation)) == 4
 
 
 def test_admin_pages_render(as_role, client, db):

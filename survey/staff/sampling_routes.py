@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from survey.db import get_session
 from survey.errors import Conflict, PlanNeedsConfirmation, ValidationFailed
+from survey.i18n import localized
 from survey.security import AREA_ROLES, roles_required
 from survey.services import invitations, waves
 from survey.services.samples import checks as sampling_checks
@@ -135,8 +136,9 @@ def wave_release_to_target(wave_id: int):
         released = responsive.release_to_target(db, wave, current_user)
         db.commit()
         if released:
+            names = {t.code: localized(t, "name") for t in wave.tier_scheme.tiers}
             flash(_("Reserve released to reach the target margins: %(detail)s.",
-                    detail=", ".join(f"{code} {n}" for code, n in released.items())))
+                    detail=", ".join(f"{names.get(code, code)} {n}" for code, n in released.items())))
         else:
             flash(_("Nothing released: every tier is projected to reach its target margin, or has no reserve left."))
     except (Conflict, ValidationFailed) as exc:
