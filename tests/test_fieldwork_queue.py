@@ -183,3 +183,21 @@ def test_hold_refuses_a_case_locked_by_someone_else(db):
     db.rollback()
     with pytest.raises(Conflict):  # outside calling hours an explicit hold is refused too
         queue.hold(db, inv, first, now=AFTER_HOURS)
+
+
+def test_a_client_invited_by_hand_for_a_call_is_offered_and_a_winback_is_not(db):
+    """Hand invitations (outside the sample) by phone can be worked; win-back surveys have their own flow."""
+    from survey.services import invitations
+    from tests.factories import make_client
+
+    wave = field_wave(db)
+    hand_client = make_client(db, manager_code="RM009")
+    (inv, _token), = invitations.invite_clients(db, wave, [hand_client.client_no], mode="phone", ttl_days=30,
+                                                actor=None)
+    winback = field_case(db, wave, manager_code="RM009")
+    winback.kind = "winback"
+    user = interviewer(db)
+    db.flush()
+    assert inv.kind == "hand" and wave.status == "in_field"
+    assert queue.take_next(db, user, now=IN_HOURS).id == inv.id
+    assert queue.take_next(db, interviewer(db), now=IN_HOURS) is None
