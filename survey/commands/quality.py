@@ -35,8 +35,10 @@ def report_command(wave, out, lang):
 @click.argument("wave")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav"]), required=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--open-answers", is_flag=True,
+              help="add the contact-request and comment columns (for the quality team only)")
 @with_appcontext
-def export_command(wave, fmt, out):
+def export_command(wave, fmt, out, open_answers):
     """Export every released case of WAVE with disposition, weight, scores and labels (CSV, XLSX or SPSS .sav)."""
     from survey.commands.common import progress_bar
     from survey.db import session_scope
@@ -46,7 +48,7 @@ def export_command(wave, fmt, out):
     with session_scope() as session:
         found = wave_or_exit(session, wave)
         try:
-            export_wave(session, found, fmt, out, progress=bar)
+            export_wave(session, found, fmt, out, progress=bar, open_answers=open_answers)
         finally:
             bar.close()
         name = found.name

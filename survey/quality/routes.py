@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from survey.db import get_session
 from survey.quality.blueprint import bp
@@ -114,7 +115,8 @@ def export(fmt: str):
     if ctx.wave is None:
         abort(404)
     buf = io.BytesIO()
-    quality_export.export_wave(db, ctx.wave, fmt, buf)
+    # comments and contact requests can name people: only the quality role's exports carry them
+    quality_export.export_wave(db, ctx.wave, fmt, buf, open_answers=current_user.role == "quality")
     name = f"wave-{ctx.wave.name}.{fmt}"
     return Response(buf.getvalue(), mimetype=quality_export.MEDIA_TYPES[fmt],
                     headers=attachment(name))

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
-from survey.models import Wave
+from survey.models import Answer, Invitation, Question, Response, Wave
 from survey.services import questionnaires
 from survey.services.quality import data as quality_data
 from survey.services.quality.data import RESPONDENT_STATUSES
@@ -47,7 +48,7 @@ class Column:
     name: str
     label: str
     values: list
-    kind: str = "str"  # str | int | float
+    kind: str = "str"  # str | int | float | code (a numeric code kept as text, e.g. AAPOR "2.11")
     value_labels: dict | None = field(default=None)
 
 
@@ -64,8 +65,12 @@ def _groups(codes) -> dict[str, str]:
     return out
 
 
-def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int], None] | None = None) -> list[Column]:
-    """One row per sample invitation of ``wave``; respondents carry the design weight N_h / r_h."""
+def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int], None] | None = None, *,
+               open_answers: bool = False) -> list[Column]:
+    """One row per sample invitation of ``wave``; respondents carry the design weight N_h / r_h.
+
+    ``open_answers`` adds the contact request and the comments (for the quality role only).
+    """
     step = progress or (lambda *_: None)
     step("loading", 0, 1)
     items = quality_data.items_of(session, [wave.id])
@@ -96,7 +101,7 @@ def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int],
         Column("mode", "Contact mode 访问方式", cases.mode.tolist(), value_labels=MODES),
         Column("interviewer", "Interviewer 访员", cases.interviewer.tolist()),
         Column("status", "Invitation status", cases.status.tolist()),
-        Column("disposition", "AAPOR final disposition 最终处置代码", cases.disposition.tolist(), value_labels=DISPOSITIONS),
+        Column("disposition", "AAPOR final disposition 最终处置代码", cases.disposition.tolist(), "code", DISPOSITIONS),
         Column("outcome", "AAPOR outcome group 结果类别", groups, value_labels=OUTCOMES),
         Column("open", "Still in the field (counted as 3.11)", [int(v) for v in cases.is_open], "int",
                {0: "No 否", 1: "Yes 是"}),
@@ -109,6 +114,35 @@ def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int],
     cols += [Column(i.code, f"{i.text_en} {i.text_zh}"[:250], num(cases.items[i.code]), "float", scale) for i in items]
     nps_label = f"{nps_q.text_en} {nps_q.text_zh}"[:250] if nps_q else "NPS 0-10"
     cols.append(Column("recommend" if nps_q is None else nps_q.code, nps_label, num(cases.nps), "float", NPS_LABELS))
+    if open_answers:
+        cols += open_answer_columns(session, wave, cases.invitation_id.tolist())
+    return cols
+
+
+def open_answer_columns(session: Session, wave: Wave, invitation_ids: list[int]) -> list[Column]:
+    """The contact request and the free-text answers (comments) of each case, in questionnaire order.
+
+    They can name people and problems, so only the quality role's exports carry them.
+    """
+    qn = wave.questionnaire
+    request_q = questionnaires.question_by_role(qn, "contact_request")
+    wanted = [q for q in qn.questions if q.type == "text" or (request_q is not None and q.id == request_q.id)]
+    if not wanted:
+        return []
+    found: dict[tuple[int, int], str] = {}
+    for inv_id, q_id, text in session.execute(
+        select(Response.invitation_id, Answer.question_id, Answer.value_text)
+        .join(Answer, Answer.response_id == Response.id)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(Response.wave_id == wave.id, Invitation.kind == "sample",
+               Answer.question_id.in_([q.id for q in wanted]))
+    ):
+        found[(inv_id, q_id)] = text
+    cols = []
+    for q in sorted(wanted, key=lambda q: q.position):
+        labels = {o["code"]: f"{o['label']['en']} {o['label']['zh']}" for o in q.options or []} or None
+        cols.append(Column(q.code, f"{q.text_en} {q.text_zh}"[:250],
+                           [found.get((i, q.id)) or None for i in invitation_ids], value_labels=labels))
     return cols
 
 
@@ -117,7 +151,7 @@ def _rows(cols: list[Column], with_labels: bool) -> tuple[list[str], list[list]]
     for c in cols:
         header.append(c.name)
         data.append(c.values)
-        if with_labels and c.kind == "str" and c.value_labels:
+        if with_labels and c.kind in ("str", "code") and c.value_labels:
             header.append(f"{c.name}_label")
             data.append([c.value_labels.get(v, "") if v is not None else "" for v in c.values])
     return header, [list(r) for r in zip(*data, strict=True)]
@@ -168,14 +202,24 @@ def write_xlsx(cols: list[Column], out, progress=None) -> None:
 
 
 def write_sav(cols: list[Column], out, progress=None) -> None:
-    """SPSS .sav: labelled string variables become numeric codes 1..k with value labels; NaN is system-missing."""
+    """SPSS .sav: labelled string variables become numeric codes 1..k with value labels; NaN is system-missing.
+
+    A ``code`` column (the AAPOR disposition) keeps its own number (1.1, 2.11, ...) with the
+    label beside it, so ``disposition = 1.1`` selects the completes.
+    """
     import pandas as pd
     import pyreadstat
 
-    frame, var_labels, value_labels, measure = {}, {}, {}, {}
+    frame, var_labels, value_labels, measure, formats = {}, {}, {}, {}, {}
     for c in cols:
         var_labels[c.name] = c.label
-        if c.kind == "str" and c.value_labels:
+        if c.kind == "code":
+            frame[c.name] = [float(v) if v else np.nan for v in c.values]
+            present = {**(c.value_labels or {}), **{v: "" for v in c.values if v and v not in (c.value_labels or {})}}
+            value_labels[c.name] = {float(v): f"{v} {label}".strip() for v, label in present.items()}
+            measure[c.name] = "nominal"
+            formats[c.name] = "F4.2"
+        elif c.kind == "str" and c.value_labels:
             present = list(c.value_labels) + sorted({v for v in c.values if v and v not in c.value_labels})
             code = {v: float(i) for i, v in enumerate(present, 1)}
             frame[c.name] = [code.get(v, np.nan) for v in c.values]
@@ -194,7 +238,7 @@ def write_sav(cols: list[Column], out, progress=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wave.sav"
         pyreadstat.write_sav(pd.DataFrame(frame), str(path), column_labels=var_labels,
-                             variable_value_labels=value_labels, variable_measure=measure)
+                             variable_value_labels=value_labels, variable_measure=measure, variable_format=formats)
         data = path.read_bytes()
     if progress:
         progress("writing", 1, 1)
@@ -211,8 +255,11 @@ def _emit(out, data: bytes) -> None:
         out.write(data)
 
 
-def export_wave(session: Session, wave: Wave, fmt: str, out, progress=None) -> None:
-    """Write the wave's full export in ``fmt`` (csv, xlsx or sav) to a path or a binary file object."""
+def export_wave(session: Session, wave: Wave, fmt: str, out, progress=None, *, open_answers: bool = False) -> None:
+    """Write the wave's full export in ``fmt`` (csv, xlsx or sav) to a path or a binary file object.
+
+    ``open_answers`` adds the contact-request and comment columns (the quality role's exports).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, but got {fmt!r}")
-    WRITERS[fmt](wave_table(session, wave, progress), out, progress)
+    WRITERS[fmt](wave_table(session, wave, progress, open_answers=open_answers), out, progress)

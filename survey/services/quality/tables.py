@@ -24,6 +24,23 @@ class Cell:
     text: str
     sub: str | None = None  # a second line: the 95% interval
     cls: str = ""
+    # the CSV's plain numbers: (value,) or (estimate, low, high); None: the text as it is ("—" becomes empty)
+    csv: tuple[str, ...] | None = None
+
+
+def plain(measure: str, value: float | None) -> str:
+    """A figure at the page's rounding, for the CSV: no sign, no separator, empty when undefined."""
+    text = fmt(measure, value)
+    return "" if text == "—" else text
+
+
+def figure_cell(measure: str, f: Figure | Change | None, text: str | None = None) -> Cell:
+    """An estimate (or a change) with its interval below; the CSV gets estimate, low and high apart."""
+    if f is None:
+        return Cell("—", cls="num")
+    value = f.estimate if isinstance(f, Figure) else f.diff
+    return Cell(text or fmt(measure, value), interval(measure, f), "num",
+                (plain(measure, value), plain(measure, f.low), plain(measure, f.high)))
 
 
 @dataclass
@@ -67,7 +84,9 @@ def change_cells(measure: str, ch: Change | None) -> list[Cell]:
     mark = ""
     if ch.significant:
         mark = ("▼ " + _("Significant drop")) if ch.diff < 0 else ("▲ " + _("Significant rise"))
-    return [Cell(sign + fmt(measure, ch.diff), interval(measure, ch), "num"), Cell(p_text(ch.p_adjusted), cls="num"),
+    p = ch.p_adjusted
+    return [figure_cell(measure, ch, sign + fmt(measure, ch.diff)),
+            Cell(p_text(p), cls="num", csv=("" if p != p else f"{p:.4g}",)),
             Cell(mark, cls="sig" if mark else "")]
 
 
@@ -78,11 +97,10 @@ def overview_tables(ov: Overview) -> list[Table]:
             (_("Tier"), False), (_("Respondents"), True), (_("Clients (N_h)"), True), (_("Estimate"), True),
             (_("Change from previous wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False)])
         for row in ov.rows:
-            f = row.figures[m]
-            est = Cell(fmt(m, f.estimate) if f else "—", interval(m, f), "num")
-            clients = "—" if row.population is None else f"{row.population:,.0f}"
+            pop = row.population
+            clients = Cell("—", cls="num") if pop is None else Cell(f"{pop:,.0f}", cls="num", csv=(f"{pop:.0f}",))
             t.rows.append([Cell(tier_label(ov.tiers, row.key)), Cell(str(row.respondents), cls="num"),
-                           Cell(clients, cls="num"), est,
+                           clients, figure_cell(m, row.figures[m]),
                            *change_cells(m, row.changes[m])])
         tables.append(t)
     return tables
@@ -94,12 +112,14 @@ def trend_table(tr: Trends) -> Table:
               + [(_("Change in the latest wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False),
                  (_("Trend per wave"), True), (_("p-value of the trend"), True)])
     for s in tr.series:
-        cells = [Cell(fmt(m, p.estimate) if p else "—", interval(m, p), "num") for p in s.points]
+        cells = [figure_cell(m, p) for p in s.points]
         if s.slope is None:
             trend = [Cell("—", cls="num"), Cell("—", cls="num")]
         else:
-            trend = [Cell(f"{s.slope.estimate:+.2f}", f"[{s.slope.low:+.2f}, {s.slope.high:+.2f}]", "num"),
-                     Cell(f"{s.slope.pvalue:.3f}", cls="num")]
+            sl = s.slope
+            trend = [Cell(f"{sl.estimate:+.2f}", f"[{sl.low:+.2f}, {sl.high:+.2f}]", "num",
+                          tuple("" if v != v else f"{v:.2f}" for v in (sl.estimate, sl.low, sl.high))),
+                     Cell(f"{sl.pvalue:.3f}", cls="num")]
         t.rows.append([Cell(tier_label(tr.tiers, s.key)), *cells, *change_cells(m, s.change), *trend])
     return t
 
@@ -130,8 +150,7 @@ def driver_table(rep: DriverReport) -> Table:
         (_("Correlation with overall satisfaction"), True), (_("Respondents"), True)])
     for r in rep.rows:
         perf = r.performance
-        t.rows.append([Cell(localized(r.item, "text")),
-                       Cell(fmt("mean", perf.estimate) if perf else "—", interval("mean", perf), "num"),
+        t.rows.append([Cell(localized(r.item, "text")), figure_cell("mean", perf),
                        Cell(fmt("top2", r.importance), cls="num"), Cell(fmt("mean", r.correlation), cls="num"),
                        Cell(str(r.n), cls="num")])
     return t
@@ -149,27 +168,33 @@ def scorecard_table(rep: ScorecardReport, sort_url) -> Table:
         name = f"{r.label} {r.name}".strip()
         t.rows.append([Cell(name), Cell(str(r.n), cls="num"), Cell(fmt("mean", r.estimate), cls="num"),
                        Cell(fmt("mean", r.low), cls="num"), Cell(fmt("mean", r.high), cls="num"),
-                       Cell(fmt("mean", r.direct.estimate), interval("mean", r.direct), "num"),
+                       figure_cell("mean", r.direct),
                        Cell(fmt("mean", r.shrinkage), cls="num")])
     return t
 
 
+def _csv_values(cell: Cell, width: int) -> list[str]:
+    values = list(cell.csv) if cell.csv is not None else ["" if cell.text == "—" else cell.text]
+    return (values + [""] * width)[:width]
+
+
 def to_csv(tables: list[Table]) -> str:
-    """Tables as CSV: one block per table (its caption, header, rows), intervals in their own column."""
+    """Tables as CSV: one block per table (its caption, header, rows), one number per cell.
+
+    Numbers carry no sign, separator or unit; an estimate's 95% interval has a column for
+    its low and one for its high end; an undefined figure is an empty cell.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     for k, t in enumerate(tables):
         if k:
             writer.writerow([])
         writer.writerow([t.caption])
-        with_sub = [any(row[i].sub for row in t.rows) for i in range(len(t.columns))]
+        width = [3 if any(row[i].sub for row in t.rows) else 1 for i in range(len(t.columns))]
         header = []
-        for (label, _num), sub in zip(t.columns, with_sub, strict=True):
-            header += [label, f"{label} — {_('95% interval')}"] if sub else [label]
+        for (label, _num), w in zip(t.columns, width, strict=True):
+            header += [label, f"{label} — {_('95% interval, low')}", f"{label} — {_('95% interval, high')}"][:w]
         writer.writerow(header)
         for row in t.rows:
-            line = []
-            for cell, sub in zip(row, with_sub, strict=True):
-                line += [cell.text, cell.sub or ""] if sub else [cell.text]
-            writer.writerow(line)
+            writer.writerow([v for cell, w in zip(row, width, strict=True) for v in _csv_values(cell, w)])
     return "\ufeff" + out.getvalue()
