@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from survey.db import get_session
 from survey.i18n import localized
 from survey.labels import label
+from survey.localtime import DEFAULT_TZ, FORMAT, local_time
+from survey.models import Branch
 from survey.security import AREA_ROLES, mask_phone
 from survey.services.questionnaires import SATISFACTION5
 from survey.services.responses import NOT_A_CHOICE, REQUIRED, TOO_LONG
@@ -23,6 +27,19 @@ def problem_text(code: str) -> str:
     }.get(code, code)
 
 
+def user_zone() -> str:
+    """The signed-in user's branch time zone (the default zone without a branch): for times tied to no client."""
+    if "user_zone" not in g:
+        code = getattr(current_user, "branch_code", None) if current_user.is_authenticated else None
+        g.user_zone = (get_session().scalar(select(Branch.timezone).where(Branch.code == code)) if code else None) or DEFAULT_TZ
+    return g.user_zone
+
+
+def local_filter(moment, tz: str | None = None, fmt: str = FORMAT, named: bool = True) -> str:
+    """``{{ when|local(tz) }}``: a stored time in ``tz`` (default: the user's branch zone), the zone named."""
+    return local_time(moment, tz or user_zone(), fmt, named=named)
+
+
 def home_for(user) -> str:
     if user.role in AREA_ROLES["staff"]:
         return url_for("staff.waves")
@@ -34,7 +51,8 @@ def home_for(user) -> str:
 def init_app(app: Flask) -> None:
     # globals, not context: macros imported without context can call them too
     app.jinja_env.globals.update(label=label, localized=localized, mask_phone=mask_phone, problem_text=problem_text,
-                                 scale5=SATISFACTION5, area_roles=AREA_ROLES)
+                                 scale5=SATISFACTION5, area_roles=AREA_ROLES, user_zone=user_zone)
+    app.jinja_env.filters["local"] = local_filter
 
     @app.context_processor
     def helpers():

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
+from survey import localtime
 from survey.services.followup.steps import LOCAL_TZ
 
 
@@ -95,7 +96,8 @@ def problems_by_field(problems) -> dict[str, str]:
 
 
 def local_time(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone(LOCAL_TZ).strftime(fmt) if moment else "—"
+    """A follow-up time in the zone its forms are read in (the bank's default), the zone named on display."""
+    return localtime.local_time(moment, LOCAL_TZ.key, fmt, named=fmt == localtime.FORMAT) if moment else "—"
 
 
 def local_iso(value: str | None) -> str:

@@ -28,6 +28,7 @@ class Client(Base):
     name: Mapped[str128]
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(255))
     branch_code: Mapped[str32] = mapped_column(index=True)
     manager_code: Mapped[str32] = mapped_column(index=True)
     manager_name: Mapped[str | None] = mapped_column(String(128))

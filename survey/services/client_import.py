@@ -29,14 +29,16 @@ from survey.services import audit, tiers
 CHUNK = 5000
 MAX_REPORTED = 50
 FIELDS = ("client_no", "name", "phone", "email", "branch", "manager_code", "manager_name",
-          "contribution", "opted_out", "account_closed", "preferred_mode")
+          "contribution", "opted_out", "account_closed", "preferred_mode", "address")
 REQUIRED = ("client_no", "name", "branch", "manager_code", "contribution")
 ALIASES = {
     "客户号": "client_no", "客户编号": "client_no", "姓名": "name", "客户名称": "name",
     "电话": "phone", "手机": "phone", "手机号": "phone", "邮箱": "email", "电子邮件": "email",
     "网点": "branch", "支行": "branch", "客户经理工号": "manager_code", "客户经理": "manager_name",
     "贡献度": "contribution", "拒绝访问": "opted_out", "已销户": "account_closed", "偏好方式": "preferred_mode",
+    "地址": "address", "联系地址": "address", "住址": "address",
 }
+MAX_ADDRESS = 255
 PHONE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"", "0", "false", "no", "n", "否"}
@@ -65,6 +67,7 @@ class _Row:
     opted_out: bool | None
     account_closed: bool | None
     preferred_mode: str | None
+    address: str | None = None
 
 
 def detect_encoding(path: Path) -> str:
@@ -150,6 +153,9 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
     mode = raw.get("preferred_mode") or None
     if mode and mode not in ("phone", "in_person", "web"):
         problems.append(("preferred_mode", _l("%(value)r is not phone, in_person or web", value=mode)))
+    address = raw.get("address") or None
+    if address and len(address) > MAX_ADDRESS:
+        problems.append(("address", _l("longer than %(n)s characters", n=MAX_ADDRESS)))
     if len(raw.get("client_no", "")) > 32:
         problems.append(("client_no", _l("longer than 32 characters")))
     opted_out = _flag(raw.get("opted_out"), "opted_out", problems)
@@ -157,7 +163,7 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
     if problems:
         return None, problems
     return _Row(raw["client_no"], raw["name"], phone, email, raw["branch"], raw["manager_code"],
-                raw.get("manager_name") or None, contribution, opted_out, closed, mode), []
+                raw.get("manager_name") or None, contribution, opted_out, closed, mode, address), []
 
 
 class _Checker:
@@ -203,7 +209,7 @@ def validate_file(path: Path, encoding: str, progress: Progress | None = None) -
 
 
 COLUMNS = ("client_no", "name", "phone", "email", "branch_code", "manager_code", "manager_name", "contribution",
-           "tier_code", "updated_at", "opted_out", "account_closed", "preferred_mode", "created_at")
+           "tier_code", "updated_at", "opted_out", "account_closed", "preferred_mode", "address", "created_at")
 
 
 class _Upsert:
@@ -220,7 +226,8 @@ class _Upsert:
         ins = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
         always = ["name", "phone", "email", "branch_code", "manager_code", "manager_name", "contribution",
                   "tier_code", "updated_at"]
-        optional = [k for k in ("opted_out", "account_closed", "preferred_mode") if k in row_keys]
+        # a file without the column leaves what is stored alone
+        optional = [k for k in ("opted_out", "account_closed", "preferred_mode", "address") if k in row_keys]
         stmt = ins.on_conflict_do_update(index_elements=[table.c.client_no],
                                          set_={k: ins.excluded[k] for k in always + optional})
         compiled = stmt.compile(dialect=dialect, column_keys=list(COLUMNS))
@@ -265,7 +272,8 @@ def import_clients(
             dict(client_no=r.client_no, name=r.name, phone=r.phone, email=r.email, branch_code=r.branch,
                  manager_code=r.manager_code, manager_name=r.manager_name, contribution=to_fen(r.contribution, None),
                  tier_code=str(tier), updated_at=stamp, opted_out=bool(r.opted_out),
-                 account_closed=bool(r.account_closed), preferred_mode=r.preferred_mode, created_at=stamp)
+                 account_closed=bool(r.account_closed), preferred_mode=r.preferred_mode, address=r.address,
+                 created_at=stamp)
             for r, tier in zip(chunk, codes, strict=True)
         ])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -12,6 +11,7 @@ from flask_login import current_user
 
 from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
+from survey.localtime import hours_text, local_time, zone
 from survey.models import Invitation, StaffUser, utcnow
 from survey.security import AREA_ROLES, roles_required
 from survey.services import responses, waves
@@ -38,17 +38,13 @@ def _case(db, inv_id: int) -> Invitation:
     return inv
 
 
-def _local(when: dt.datetime | None, tz: str) -> str:
-    return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if when else ""
-
-
 def _parse_local(value: str, tz: str) -> dt.datetime | None:
     """A ``datetime-local`` form value read in the client's branch time zone."""
     value = (value or "").strip()
     if not value:
         return None
     try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(tz)).astimezone(dt.UTC)
+        return dt.datetime.fromisoformat(value).replace(tzinfo=zone(tz)).astimezone(dt.UTC)
     except ValueError:
         raise ValidationFailed(_("Enter the appointment date and time."), [("appointment_at", "format")]) from None
 
@@ -57,7 +53,8 @@ def _parse_local(value: str, tz: str) -> dt.datetime | None:
 def my_cases():
     db = get_session()
     rows = queue.my_cases(db, current_user)
-    return render_template("staff/fieldwork_my.html", rows=rows, now=utcnow(), mask=queue.holds_lock)
+    return render_template("staff/fieldwork_my.html", rows=rows, now=utcnow(), mask=queue.holds_lock,
+                           zones=queue.branch_zones(db))
 
 
 @bp.post("/fieldwork/next", endpoint="fieldwork_next")
@@ -66,7 +63,13 @@ def take_next():
     inv = queue.take_next(db, current_user)
     db.commit()
     if inv is None:
-        flash(_("No case can be worked now: come back later or check your appointments."))
+        opening = queue.next_opening(db, current_user)
+        if opening is None:
+            flash(_("No case can be worked now: come back later or check your appointments."))
+        else:
+            when, zone, hours = opening
+            flash(_("No case can be worked now: it is outside calling hours (%(hours)s). The next window opens at %(when)s.",
+                    hours=hours, when=local_time(when, zone)))
         return redirect(url_for("staff.fieldwork_my"))
     return redirect(url_for("staff.fieldwork_case", inv_id=inv.id))
 
@@ -82,7 +85,8 @@ def case_screen(inv_id: int):
     return render_template(
         "staff/fieldwork_case.html", inv=inv, client=inv.client, branch=branch, tz=tz, tier=tier,
         attempts=cases.history(db, inv), interim=interim, final=final, outcomes=outcomes.OUTCOMES,
-        mine=queue.holds_lock(inv, current_user), local=_local, settings=queue.wave_settings(inv.wave),
+        mine=queue.holds_lock(inv, current_user), settings=queue.wave_settings(inv.wave),
+        hours=hours_text(queue.wave_settings(inv.wave)["calling_hours"]),
         problems={}, form={})
 
 
@@ -116,16 +120,17 @@ def record_attempt(inv_id: int):
     db = get_session()
     inv = _case(db, inv_id)
     tz = queue.branch_timezone(db, inv.client.branch_code)
+    outcome = request.form.get("outcome", "")
     try:
         when = _parse_local(request.form.get("appointment_at", ""), tz)
-        cases.record_attempt(db, inv, current_user, request.form.get("outcome", ""),
-                             note=request.form.get("note"), appointment_at=when)
+        cases.record_attempt(db, inv, current_user, outcome, note=request.form.get("note"), appointment_at=when)
         db.commit()
     except (ValidationFailed, Conflict) as exc:
         db.rollback()
         flash(_("The attempt was not recorded: %(why)s", why=str(exc)))
         return _back(inv_id)
-    flash(_("Attempt recorded."))
+    flash(str(outcomes.attempt_message(outcome, inv.status, inv.disposition, inv.attempts,
+                                       int(queue.wave_settings(inv.wave)["max_attempts"]))))
     return redirect(url_for("staff.fieldwork_my"))
 
 
@@ -213,6 +218,7 @@ def wave_dashboard(wave_id: int):
     db = get_session()
     wave = waves.get_wave(db, wave_id)
     return render_template("staff/fieldwork_dashboard.html", wave=wave, board=dashboard.build(db, wave),
+                           zones=queue.branch_zones(db),
                            tier_names={t.code: t for t in wave.tier_scheme.tiers})
 
 

@@ -18,7 +18,7 @@ from survey.models import Invitation, StaffUser, Wave, utcnow
 from survey.services.fieldwork import assign as fieldwork_assign
 from survey.services.fieldwork import cases as fieldwork_cases
 from survey.services.fieldwork import interview as fieldwork_interview
-from survey.services.fieldwork.queue import FIELD_MODES, wave_settings
+from survey.services.fieldwork.queue import FIELD_MODES, branch_timezone, next_window, wave_settings
 
 INTERIM_PHONE = np.array(["no_answer", "busy", "answer_machine"])
 FINAL_PHONE = np.array(["2.11", "4.32", "2.32", "4.41"])
@@ -53,6 +53,8 @@ def build(session: Session, rng: np.random.Generator, wave: Wave, *, now: dt.dat
         fate = rng.random()
         if fate < 0.25 and inv.attempts + 1 < max_attempts:  # a callback or a booked visit, later today or tomorrow
             when = (now + dt.timedelta(hours=float(rng.uniform(1, 30)))).replace(minute=0, second=0)
+            # appointments are made within calling hours only
+            when = next_window(when, branch_timezone(session, inv.client.branch_code), wave_settings(wave)["calling_hours"])
             fieldwork_cases.record_attempt(session, inv, who, "callback", appointment_at=when, now=last,
                                            require_lock=False, note="客户约定时间 client asked for a later time")
         elif fate < 0.32 and inv.mode == "phone":

@@ -12,7 +12,7 @@ from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import Branch, Client, ContactAttempt, Invitation, StaffUser, utcnow
 from survey.services import audit
 from survey.services.fieldwork import outcomes as outcomes
-from survey.services.fieldwork.queue import holds_lock, wave_settings
+from survey.services.fieldwork.queue import check_appointment_hours, holds_lock, wave_settings
 
 SUPERVISING = ("supervisor", "admin")
 
@@ -87,6 +87,7 @@ def record_attempt(
         # the case would be retired by this very attempt, so the appointment could never be kept
         why = _l("this is the case's last allowed attempt, so a callback could not be kept: record the outcome of this call instead")
         raise ValidationFailed(why, [("appointment_at", "last_attempt")])
+    check_appointment_hours(session, inv, appointment_at)
     attempt = ContactAttempt(invitation_id=inv.id, interviewer_id=interviewer.id, at=now, mode=inv.mode,
                              outcome=outcome, is_final=spec.final, note=(note or "").strip()[:2000] or None,
                              appointment_at=appointment_at)
@@ -124,6 +125,7 @@ def set_appointment(session: Session, inv: Invitation, user: StaffUser, when: dt
     check_may_view(inv, user)
     if when is not None and when <= now:
         raise ValidationFailed(_l("the appointment must be in the future"), [("appointment_at", "past")])
+    check_appointment_hours(session, inv, when)
     before = inv.appointment_at
     inv.appointment_at = when
     if inv.assigned_to is None and user.role == "interviewer":

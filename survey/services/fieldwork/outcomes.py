@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -155,3 +158,24 @@ def final_disposition(attempt_outcomes: Iterable[str], *, retired: bool = False,
     if not codes:
         return NOT_ATTEMPTED_CODE
     return OUTCOMES[codes[-1]].aapor
+
+
+def _named(code: str | None) -> str:
+    """``3.90 Other, eligibility unknown`` in the reader's language."""
+    spec = OUTCOMES.get(code or "")
+    if spec is None:
+        return code or ""
+    zh = str(get_locale() or "").startswith("zh")
+    return f"{spec.aapor} {spec.label_zh if zh else spec.label_en}"
+
+
+def attempt_message(recorded: str, status: str, disposition: str | None, attempts: int, max_attempts: int):
+    """What the interviewer is told after recording ``recorded``: open, closed by a final code,
+    or closed because it was the last allowed attempt (with the code the case got)."""
+    if status == "open":
+        return _l("Attempt recorded: the case stays open (%(n)s of %(max)s attempts made).", n=attempts, max=max_attempts)
+    spec = OUTCOMES.get(recorded)
+    if spec is not None and spec.final:
+        return _l("Attempt recorded: the case is closed with code %(code)s.", code=_named(disposition))
+    return _l("This was the last allowed attempt (%(n)s of %(max)s): it closed the case with code %(code)s.",
+              n=attempts, max=max_attempts, code=_named(disposition))

@@ -16,40 +16,58 @@ same row.  Two interviewers pressing "next" at once never receive the same case.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, false, or_, select, update
+from sqlalchemy import and_, case, false, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from survey.db import is_sqlite
-from survey.errors import Conflict
+from survey.errors import Conflict, ValidationFailed
+from survey.localtime import DEFAULT_TZ, hours_text, local_time, zone
 from survey.models import Branch, Client, Invitation, StaffUser, Wave, utcnow
 from survey.services import audit
 from survey.services.waves import wave_settings
 
 LOCK_MINUTES = 20
-DEFAULT_TZ = "Asia/Shanghai"
 FIELD_MODES = ("phone", "in_person")
 WORKED_KINDS = ("sample", "hand")  # win-back invitations have their own flow
-
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TZ)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TZ)
 
 
 def within_hours(now: dt.datetime, timezone: str | None, hours) -> bool:
     """Is ``now`` inside ``[start_hour, end_hour)`` local time in ``timezone``?"""
     start, end = int(hours[0]), int(hours[1])
-    return start <= now.astimezone(_zone(timezone)).hour < end
+    return start <= now.astimezone(zone(timezone)).hour < end
+
+
+def next_window(now: dt.datetime, timezone: str | None, hours) -> dt.datetime:
+    """When calling hours next open in ``timezone`` (``now`` itself when they are open)."""
+    if within_hours(now, timezone, hours):
+        return now
+    start, end = int(hours[0]), int(hours[1])
+    local = now.astimezone(zone(timezone))
+    day = local.date() if local.hour < start and start < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(start), tzinfo=zone(timezone))
+
+
+def check_appointment_hours(session: Session, inv: Invitation, when: dt.datetime | None) -> None:
+    """Refuse an appointment outside the wave's calling hours in the client's branch zone, naming the hours."""
+    if when is None:
+        return
+    hours = wave_settings(inv.wave)["calling_hours"]
+    tz = branch_timezone(session, inv.client.branch_code)
+    if not within_hours(when, tz, hours):
+        why = _l("%(when)s is outside calling hours: appointments can be made from %(hours)s (%(zone)s)",
+                 when=local_time(when, tz), hours=hours_text(hours), zone=zone(tz).key)
+        raise ValidationFailed(why, [("appointment_at", "calling_hours")])
 
 
 def branch_timezone(session: Session, branch_code: str) -> str:
     return session.scalar(select(Branch.timezone).where(Branch.code == branch_code)) or DEFAULT_TZ
+
+
+def branch_zones(session: Session) -> dict[str, str]:
+    """``{branch code: time zone}``; pages look clients' branches up here (unknown: the default zone)."""
+    return dict(session.execute(select(Branch.code, Branch.timezone)).all())
 
 
 def _hours_condition(session: Session, now: dt.datetime, hours):
@@ -79,8 +97,12 @@ def _who_may_work(user: StaffUser, now: dt.datetime, *, free_only: bool = True) 
     return conds
 
 
-def queue_query(session: Session, user: StaffUser, now: dt.datetime, *, wave_id: int | None = None):
-    """A SELECT of the ids of the cases ``user`` may take now, most urgent first."""
+def queue_query(session: Session, user: StaffUser, now: dt.datetime, *, wave_id: int | None = None,
+                any_hour: bool = False):
+    """A SELECT of the ids of the cases ``user`` may take now, most urgent first.
+
+    ``any_hour`` leaves calling hours out (the cases that wait only for the clock).
+    """
     due = and_(Invitation.appointment_at.isnot(None), Invitation.appointment_at <= now)
     per_wave = []
     field_waves = select(Wave).where(Wave.status == "in_field")
@@ -99,7 +121,7 @@ def queue_query(session: Session, user: StaffUser, now: dt.datetime, *, wave_id:
         per_wave.append(and_(
             Invitation.wave_id == wave.id,
             Invitation.attempts < int(s["max_attempts"]),
-            _hours_condition(session, now, s["calling_hours"]),
+            true() if any_hour else _hours_condition(session, now, s["calling_hours"]),
             or_(due, fresh, retry),
         ))
     priority = case((due, 0), (Invitation.attempts == 0, 1), else_=2)
@@ -110,6 +132,22 @@ def queue_query(session: Session, user: StaffUser, now: dt.datetime, *, wave_id:
         .order_by(priority, Invitation.appointment_at, Invitation.last_attempt_at,
                   Invitation.release_rank, Invitation.id)
     )
+
+
+def next_opening(session: Session, user: StaffUser, *, now: dt.datetime | None = None):
+    """For an empty queue: (when, zone, hours) at which calling hours next open for a case ``user``
+    could otherwise work now, or None when no case waits only for the clock."""
+    now = now or utcnow()
+    waiting = queue_query(session, user, now, any_hour=True).with_only_columns(Invitation.wave_id, Client.branch_code)
+    pairs = session.execute(waiting.order_by(None).distinct().limit(200)).all()
+    best = None
+    for wave_id, branch_code in pairs:
+        hours = wave_settings(session.get(Wave, wave_id))["calling_hours"]
+        tz = branch_timezone(session, branch_code)
+        opens = next_window(now, tz, hours)
+        if opens > now and (best is None or opens < best[0]):
+            best = (opens, zone(tz).key, hours_text(hours))
+    return best
 
 
 def _claim(session: Session, inv_id: int, user: StaffUser, now: dt.datetime, minutes: int,
@@ -169,8 +207,11 @@ def hold(session: Session, inv: Invitation, user: StaffUser, *, now: dt.datetime
         s = wave_settings(inv.wave)
         if inv.attempts >= int(s["max_attempts"]):
             raise Conflict(_l("this case has reached its maximum number of attempts"))
-        if not within_hours(now, branch_timezone(session, inv.client.branch_code), s["calling_hours"]):
-            raise Conflict(_l("it is outside calling hours for this client"))
+        tz = branch_timezone(session, inv.client.branch_code)
+        if not within_hours(now, tz, s["calling_hours"]):
+            raise Conflict(_l("it is outside calling hours for this client (%(hours)s, %(zone)s); they open again at %(when)s",
+                              hours=hours_text(s["calling_hours"]), zone=zone(tz).key,
+                              when=local_time(next_window(now, tz, s["calling_hours"]), tz)))
     if not _claim(session, inv.id, user, now, lock_minutes, own_lock_ok=True):
         raise Conflict(_l("another interviewer is working on this case"))
     session.refresh(inv)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
-from survey.models import Answer, Invitation, Question, Response, Wave
+from survey.models import Answer, Invitation, Response, Wave
 from survey.services import questionnaires
 from survey.services.quality import data as quality_data
 from survey.services.quality.data import RESPONDENT_STATUSES
