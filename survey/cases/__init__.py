@@ -8,7 +8,7 @@ own).  Recording a complaint received outside the survey is for supervisors, adm
 heads; the follow-up settings are for admins.  Interviewers have no access.
 """
 
-from survey.cases import reports, routes  # noqa: F401  (the routes register on bp)
+from survey.cases import clients_routes, reports, routes  # noqa: F401  (the routes register on bp)
 from survey.cases.blueprint import bp
 
 __all__ = ["bp"]
