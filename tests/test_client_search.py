@@ -52,6 +52,11 @@ def test_branch_head_sees_only_their_branch(clients, client, as_role):
     assert _found(client, "5678") == ["C1000001"]
 
 
+def test_branch_head_without_a_branch_finds_nobody(clients, client, as_role):
+    as_role("branch_head")
+    assert _found(client, "王") == []
+
+
 @pytest.mark.parametrize("role", ["interviewer", "quality"])
 def test_other_roles_cannot_search(clients, client, as_role, role):
     as_role(role)

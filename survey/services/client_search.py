@@ -49,8 +49,8 @@ def search(session: Session, query: str, user: StaffUser, *, limit: int = LIMIT)
     if _LAST_FOUR.match(text):
         conds.append(Client.phone.like(f"%{like}", escape="\\"))
     stmt = select(Client).where(or_(*conds))
-    if user.role == "branch_head" and user.branch_code:
-        stmt = stmt.where(Client.branch_code == user.branch_code)
+    if user.role == "branch_head":  # a branch head without a branch finds nobody
+        stmt = stmt.where(Client.branch_code == (user.branch_code or ""))
     clients = list(session.scalars(stmt.order_by(Client.client_no).limit(limit + 1)))
     more = len(clients) > limit
     clients = clients[:limit]
