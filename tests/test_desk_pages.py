@@ -18,6 +18,15 @@ def _flash(page: str) -> str:
     return unescape(" ".join(re.findall(r'<p class="flash" role="status">(.*?)</p>', page, re.S)))
 
 
+def _signed_in_with_a_case(client, db, username: str, *, branch_code: str = "BJ01", **settings) -> Invitation:
+    """A wave in field with one phone case of ``branch_code``, and an interviewer ``username`` signed in."""
+    inv = field_case(db, field_wave(db, **settings), branch_code=branch_code)
+    interviewer(db, username=username)
+    db.commit()
+    login(client, username)
+    return inv
+
+
 def _hours_away_from_now(tz: str) -> list[int]:
     """Calling hours of two hours starting six hours from now in ``tz``: closed for the next five hours."""
     start = (utcnow().astimezone(ZoneInfo(tz)).hour + 6) % 24
@@ -27,11 +36,7 @@ def _hours_away_from_now(tz: str) -> list[int]:
 def test_next_case_outside_calling_hours_says_when_the_window_opens(client, db):
     branch(db, "TK01", "Asia/Tokyo")
     hours = _hours_away_from_now("Asia/Tokyo")
-    wave = field_wave(db, calling_hours=hours)
-    field_case(db, wave, branch_code="TK01")
-    interviewer(db, username="iv_hours")
-    db.commit()
-    login(client, "iv_hours")
+    _signed_in_with_a_case(client, db, "iv_hours", branch_code="TK01", calling_hours=hours)
     page = client.post("/staff/fieldwork/next?lang=en", follow_redirects=True).get_data(as_text=True)
     local_now = utcnow().astimezone(ZoneInfo("Asia/Tokyo"))
     day = local_now.date() if local_now.hour < hours[0] else local_now.date() + dt.timedelta(days=1)
@@ -51,11 +56,7 @@ def test_an_empty_queue_inside_hours_keeps_the_plain_message(client, db):
 
 def test_appointment_outside_calling_hours_is_refused_naming_the_hours(client, db):
     branch(db, "BJ01")
-    wave = field_wave(db, calling_hours=[9, 20])
-    inv = field_case(db, wave, branch_code="BJ01")
-    interviewer(db, username="iv_appt")
-    db.commit()
-    login(client, "iv_appt")
+    inv = _signed_in_with_a_case(client, db, "iv_appt", calling_hours=[9, 20])
     tomorrow = (utcnow().astimezone(ZoneInfo("Asia/Shanghai")) + dt.timedelta(days=1)).date()
     late = client.post(f"/staff/fieldwork/cases/{inv.id}/appointment?lang=en",
                        data={"appointment_at": f"{tomorrow}T23:30"}, follow_redirects=True).get_data(as_text=True)
@@ -73,11 +74,7 @@ def test_appointment_outside_calling_hours_is_refused_naming_the_hours(client, d
 
 def test_my_cases_and_the_case_page_show_the_same_local_time_with_the_zone(client, db):
     branch(db, "TK01", "Asia/Tokyo")
-    wave = field_wave(db, calling_hours=[0, 24])
-    inv = field_case(db, wave, branch_code="TK01")
-    interviewer(db, username="iv_tz")
-    db.commit()
-    login(client, "iv_tz")
+    inv = _signed_in_with_a_case(client, db, "iv_tz", branch_code="TK01", calling_hours=[0, 24])
     tomorrow = (utcnow().astimezone(ZoneInfo("Asia/Tokyo")) + dt.timedelta(days=1)).date()
     client.post(f"/staff/fieldwork/cases/{inv.id}/appointment", data={"appointment_at": f"{tomorrow}T10:00"})
     shown = f"{tomorrow} 10:00 Asia/Tokyo"
@@ -89,11 +86,7 @@ def test_my_cases_and_the_case_page_show_the_same_local_time_with_the_zone(clien
 
 
 def test_last_allowed_attempt_says_it_closed_the_case_and_with_which_code(client, db):
-    wave = field_wave(db, calling_hours=[0, 24], max_attempts=2)
-    inv = field_case(db, wave)
-    interviewer(db, username="iv_last")
-    db.commit()
-    login(client, "iv_last")
+    inv = _signed_in_with_a_case(client, db, "iv_last", calling_hours=[0, 24], max_attempts=2)
     client.post("/staff/fieldwork/next")
     first = client.post(f"/staff/fieldwork/cases/{inv.id}/attempt?lang=en", data={"outcome": "no_answer"},
                         follow_redirects=True).get_data(as_text=True)
@@ -109,11 +102,7 @@ def test_last_allowed_attempt_says_it_closed_the_case_and_with_which_code(client
 
 
 def test_final_code_says_the_case_is_closed_with_it(client, db):
-    wave = field_wave(db, calling_hours=[0, 24])
-    inv = field_case(db, wave)
-    interviewer(db, username="iv_final")
-    db.commit()
-    login(client, "iv_final")
+    inv = _signed_in_with_a_case(client, db, "iv_final", calling_hours=[0, 24])
     client.post("/staff/fieldwork/next")
     page = client.post(f"/staff/fieldwork/cases/{inv.id}/attempt?lang=en", data={"outcome": "4.32"},
                        follow_redirects=True).get_data(as_text=True)
