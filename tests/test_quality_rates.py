@@ -94,4 +94,7 @@ def test_csv_download_of_the_rates(wave, client, as_role):
     r = client.get(f"/quality/response?wave={wave.id}&format=csv&lang=en")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     text = r.get_data(as_text=True)
-    assert "RR1" in text and "Gold" in text and ",—," in text
+    assert "RR1" in text and "Gold" in text
+    # an undefined rate is an empty cell in the CSV (one number per cell), never 0 and never "—"
+    rates = text.split("\r\n\r\n")[1]
+    assert "\r\nGold" + "," * len(quality_rates.RATES) + "\r\n" in rates and "—" not in rates
