@@ -9,13 +9,13 @@ from __future__ import annotations
 from tests.test_quality_browser import browser, pytestmark  # noqa: F401  (the Chromium fixture and skip rule)
 
 
-def _sign_in(browser, base: str, username: str, password: str) -> None:
+def _sign_in(driver, base: str, username: str, password: str) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get(f"{base}/login?lang=en")
-    browser.find_element(By.ID, "username").send_keys(username)
-    browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    driver.get(f"{base}/login?lang=en")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
 
 
 def test_admin_creates_an_interviewer_who_signs_in(live_server, browser, runner):  # noqa: F811
