@@ -36,13 +36,17 @@ def _hours_away_from_now(tz: str) -> list[int]:
 def test_next_case_outside_calling_hours_says_when_the_window_opens(client, db):
     branch(db, "TK01", "Asia/Tokyo")
     hours = _hours_away_from_now("Asia/Tokyo")
-    _signed_in_with_a_case(client, db, "iv_hours", branch_code="TK01", calling_hours=hours)
+    inv = _signed_in_with_a_case(client, db, "iv_hours", branch_code="TK01", calling_hours=hours)
     page = client.post("/staff/fieldwork/next?lang=en", follow_redirects=True).get_data(as_text=True)
     local_now = utcnow().astimezone(ZoneInfo("Asia/Tokyo"))
     day = local_now.date() if local_now.hour < hours[0] else local_now.date() + dt.timedelta(days=1)
+    opens = f"{day:%Y-%m-%d} {hours[0]:02d}:00 Asia/Tokyo"
     message = _flash(page)
     assert f"({hours[0]:02d}:00–{hours[1]:02d}:00)" in message
-    assert f"The next window opens at {day:%Y-%m-%d} {hours[0]:02d}:00 Asia/Tokyo." in message
+    assert f"The next window opens at {opens}." in message
+    # choosing the case by hand says the same
+    held = client.post(f"/staff/fieldwork/cases/{inv.id}/hold?lang=en", follow_redirects=True).get_data(as_text=True)
+    assert f"Asia/Tokyo); they open again at {opens}" in _flash(held)
 
 
 def test_an_empty_queue_inside_hours_keeps_the_plain_message(client, db):
