@@ -93,7 +93,7 @@ def scorecards():
     group = request.args.get("group", "manager")
     if group not in quality_scorecards.GROUPINGS:
         abort(404)
-    sort = request.args.get("sort", "estimate")
+    sort = request.args.get("sort", "rank")
     descending = request.args.get("order", "desc") != "asc"
     rep = quality_scorecards.scorecard_report(db, ctx.wave, group, ctx.filters, sort, descending) if ctx.wave else None
 
