@@ -143,16 +143,22 @@ def _sorted(rows: list[ScoreRow], sort: str, descending: bool) -> list[ScoreRow]
 
 def scorecard_report(session: Session, wave: Wave, group: str = "manager", filters: Filters = Filters(),
                      sort: str = "rank", descending: bool = True) -> ScorecardReport:
-    """Overall satisfaction per manager or branch, shrunk toward the view's mean, ranked from ``min_n`` respondents.
+    """Overall satisfaction per manager or branch, shrunk toward the view's mean, ranked from ``min_n`` respondents."""
+    if group not in GROUPINGS:
+        raise ValueError(f"group must be one of {GROUPINGS}, but got {group!r}")
+    data = load(session, [wave.id], filters)[wave.id]
+    return build_scorecard(data, wave, group, filters, _names(session, group), sort, descending)
+
+
+def build_scorecard(data, wave: Wave, group: str, filters: Filters, names: dict[str, str], sort: str = "rank",
+                    descending: bool = True) -> ScorecardReport:
+    """The scorecard of one view of a loaded wave.
 
     The between-group variance and the pooled within-group variance are fitted once per wave and kind
     of group on every respondent (``analysis.scorecard_prior``), never inside the filtered view.
     """
-    if group not in GROUPINGS:
-        raise ValueError(f"group must be one of {GROUPINGS}, but got {group!r}")
     sort = sort if sort in SORT_KEYS else "rank"
     min_n = int(wave_settings(wave).get("scorecard_min_respondents", MIN_RESPONDENTS))
-    data = load(session, [wave.id], filters)[wave.id]
     inside = filters.mask(data) & ~np.isnan(data.overall)
     if data.n == 0 or not inside.any():
         return ScorecardReport(wave, group, [], float("nan"), sort, descending, min_n, None, filters.weights)
@@ -166,7 +172,6 @@ def scorecard_report(session: Session, wave: Wave, group: str = "manager", filte
         card = analysis.scorecard(labels, y, design, missing="omit", prior=prior, bounds=SCALE, min_n=min_n)
         low, high = card.ci(0.95)
         bands = card.bands(0.95)
-    names = _names(session, group)
     rows = []
     for k, label in enumerate(card.labels.tolist()):
         if card.n[k] == 0:
