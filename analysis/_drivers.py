@@ -92,7 +92,14 @@ def _subset_r2(corr: np.ndarray) -> np.ndarray:
         idx = np.array(list(combinations(range(k), size)))
         a = rxx[idx[:, :, None], idx[:, None, :]]
         b = rxy[idx]
-        r2[(1 << idx).sum(1)] = np.einsum("ms,mst,mt->m", b, np.linalg.pinv(a, hermitian=True), b)
+        try:  # an LU solve per subset; the pseudo-inverse when a subset matrix is (nearly) singular
+            with np.errstate(all="ignore"):
+                fit = np.einsum("ms,ms->m", b, np.linalg.solve(a, b[:, :, None])[:, :, 0])
+            if not (np.isfinite(fit).all() and (fit > -1e-9).all() and (fit < 1 + 1e-9).all()):
+                raise np.linalg.LinAlgError("ill-conditioned")
+        except np.linalg.LinAlgError:
+            fit = np.einsum("ms,mst,mt->m", b, np.linalg.pinv(a, hermitian=True), b)
+        r2[(1 << idx).sum(1)] = fit
     return r2
 
 

@@ -44,7 +44,7 @@ def _scores(design: StratifiedDesign, y, codes, D):
     return z, present
 
 
-def _codes_for(labels, domain, n, union):
+def _codes_for(domain, n, union):
     if domain is None:
         return np.zeros(n, dtype=np.intp)
     arr = np.asarray(domain, dtype=object)
@@ -121,8 +121,8 @@ def overlap_covariance(design_a: StratifiedDesign, ids_a, y_a, design_b: Stratif
                 found |= {v for v in np.asarray(dom, dtype=object).tolist() if v is not None}
         union = np.array(sorted(found, key=repr), dtype=object)
     D = union.size
-    ca = _codes_for(union, domain_a, design_a.n, union)
-    cb = _codes_for(union, domain_b, design_b.n, union)
+    ca = _codes_for(domain_a, design_a.n, union)
+    cb = _codes_for(domain_b, design_b.n, union)
     za, pa = _scores(design_a, ya, ca, D)
     zb, pb = _scores(design_b, yb, cb, D)
     _, pos_a, pos_b = np.intersect1d(ia, ib, assume_unique=True, return_indices=True)
@@ -134,16 +134,16 @@ def overlap_covariance(design_a: StratifiedDesign, ids_a, y_a, design_b: Stratif
                       * np.clip(design_b._fpc_h[h_b], 0, 1))
         _, strat, _ = label_codes("strata", h_b)
         H = strat.max() + 1
+        m_h = np.bincount(strat, minlength=H).astype(float)
+        factor = np.where(m_h > 1, m_h / np.maximum(m_h - 1, 1), 0.0)
         for k in range(D):
             a = np.where(ca[pos_a] == k, za[pos_a], 0.0)
             b = np.where(cb[pos_b] == k, zb[pos_b], 0.0)
             both = (ca[pos_a] == k) & (cb[pos_b] == k) & pa[pos_a] & pb[pos_b]
             matched[k] = int(both.sum())
-            m_h = np.bincount(strat, minlength=H).astype(float)
             a_bar = np.bincount(strat, a, minlength=H) / np.maximum(m_h, 1)
             b_bar = np.bincount(strat, b, minlength=H) / np.maximum(m_h, 1)
             prod = fpc * (a - a_bar[strat]) * (b - b_bar[strat])
-            factor = np.where(m_h > 1, m_h / np.maximum(m_h - 1, 1), 0.0)
             cov[k] = float((np.bincount(strat, prod, minlength=H) * factor).sum()) if matched[k] >= 2 else 0.0
     if single:
         return Overlap(None, float(cov[0]), int(matched[0]))
