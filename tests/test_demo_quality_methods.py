@@ -168,3 +168,19 @@ def test_the_report_marks_the_wave_in_the_field_provisional(demo, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert f"Provisional: {name} is still in the field" in html and "Response rate so far (RR1)" in html
     assert f"{name} (provisional)" in html and "provisional-all" in html
+
+
+@pytest.mark.parametrize("measure", ["mean", "top2", "nps"])
+def test_no_trend_interval_on_the_demo_is_narrower_than_the_known_variances_allow(demo, measure):
+    s = demo.session()
+    try:
+        tr = reports.trends(s, measure)
+    finally:
+        s.close()
+    slopes = [x.slope for x in tr.series if x.slope is not None]
+    assert len(slopes) >= 4  # a series with fewer than three waves of positive SE has no slope
+    for sl in slopes:
+        assert sl.high - sl.low >= 2 * 1.959963984540054 * sl.known_se * (1 - 1e-12)
+        assert (sl.scale == "known") == (sl.se == sl.known_se)
+    page = demo.client("quality").get(f"/quality/trends?measure={measure}").get_data(as_text=True)
+    assert "Trend SE from" in page and ("sampling variances" in page or "residual scatter" in page)

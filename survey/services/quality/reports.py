@@ -300,6 +300,7 @@ class Slope:
     high: float
     pvalue: float
     scale: str = "known"
+    known_se: float = float("nan")  # the SE from the known sampling variances alone
 
 
 def slope_of(estimates: list, positions: list[int], scale: float, covariance=None) -> Slope | None:
@@ -311,11 +312,12 @@ def slope_of(estimates: list, positions: list[int], scale: float, covariance=Non
     if len(usable) < 3:
         return None
     cov = None if covariance is None else np.asarray(covariance)[np.ix_(usable, usable)]
-    tr = analysis.trend([estimates[k] for k in usable], waves=[positions[k] for k in usable], variance="larger",
-                        covariance=cov)
+    series, waves = [estimates[k] for k in usable], [positions[k] for k in usable]
+    tr = analysis.trend(series, waves=waves, variance="larger", covariance=cov)
+    known = analysis.trend(series, waves=waves, variance="known", covariance=cov)
     low, high = tr.ci(0.95)
     return Slope(float(tr.estimate) * scale, float(tr.se) * scale, float(low) * scale, float(high) * scale,
-                 float(tr.pvalue), str(tr.scale))
+                 float(tr.pvalue), str(tr.scale), float(known.se) * scale)
 
 
 @dataclass(frozen=True)
