@@ -57,14 +57,14 @@ def test_resampling_keeps_every_tier_size():
 
 
 def test_coverage_of_a_known_importance_roughly():
-    """40 samples of 300 (seeded): the 95% intervals cover the true share in most of them.
+    """30 samples of 300 (seeded): the 95% intervals cover the true share in most of them.
 
     A rough check with a time bound; benchmarks/driver_coverage.py runs 400 samples for the figure
     reported in the closing note."""
     truth = true_share()
     rng = np.random.default_rng(2026)
     hits = np.zeros(3)
-    sims = 40
+    sims = 30
     for s in range(sims):
         x, y, w, tier = sample(rng, 300)
         ci = analysis.driver_intervals(x, y, w, tier, seed=s)
