@@ -133,18 +133,25 @@ def overlap_covariance(design_a: StratifiedDesign, ids_a, y_a, design_b: Stratif
         fpc = np.sqrt(np.clip(design_a._fpc_h[design_a._codes[pos_a]], 0, 1)
                       * np.clip(design_b._fpc_h[h_b], 0, 1))
         _, strat, _ = label_codes("strata", h_b)
-        H = strat.max() + 1
+        H = int(strat.max()) + 1
         m_h = np.bincount(strat, minlength=H).astype(float)
         factor = np.where(m_h > 1, m_h / np.maximum(m_h - 1, 1), 0.0)
-        for k in range(D):
-            a = np.where(ca[pos_a] == k, za[pos_a], 0.0)
-            b = np.where(cb[pos_b] == k, zb[pos_b], 0.0)
-            both = (ca[pos_a] == k) & (cb[pos_b] == k) & pa[pos_a] & pb[pos_b]
-            matched[k] = int(both.sum())
-            a_bar = np.bincount(strat, a, minlength=H) / np.maximum(m_h, 1)
-            b_bar = np.bincount(strat, b, minlength=H) / np.maximum(m_h, 1)
-            prod = fpc * (a - a_bar[strat]) * (b - b_bar[strat])
-            cov[k] = float((np.bincount(strat, prod, minlength=H) * factor).sum()) if matched[k] >= 2 else 0.0
+        ka, kb = ca[pos_a], cb[pos_b]  # D where the pair is outside every domain in that wave
+        a, b = za[pos_a], zb[pos_b]
+
+        def cells(k, values):  # per (stratum, domain) sums, H x D
+            return np.bincount(strat * (D + 1) + k, values, minlength=H * (D + 1)).reshape(H, D + 1)[:, :D]
+
+        same = ka == kb
+        k_same = np.where(same, ka, D)
+        sum_ab = cells(k_same, fpc * a * b)  # a_pk b_pk is nonzero only where both waves put p in k
+        a_bar, b_bar = cells(ka, a) / np.maximum(m_h, 1)[:, None], cells(kb, b) / np.maximum(m_h, 1)[:, None]
+        fa, fb, f = cells(ka, fpc * a), cells(kb, fpc * b), np.bincount(strat, fpc, minlength=H)[:, None]
+        s_hk = sum_ab - b_bar * fa - a_bar * fb + a_bar * b_bar * f
+        cov = (factor[:, None] * s_hk).sum(0)
+        both = same & (ka < D) & pa[pos_a] & pb[pos_b]
+        matched = np.bincount(np.where(both, ka, D), minlength=D + 1)[:D]
+        cov = np.where(matched >= 2, cov, 0.0)
     if single:
         return Overlap(None, float(cov[0]), int(matched[0]))
     cov.flags.writeable = False
