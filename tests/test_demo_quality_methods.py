@@ -21,6 +21,7 @@ import analysis
 from survey.models import MODES, Client, Wave
 from survey.services.quality import reports
 from survey.services.quality import scorecards as quality_scorecards
+from survey.services.quality import trends as quality_trends
 from survey.services.quality import weights as quality_weights
 from survey.services.quality.reports import Filters, load
 from tests.test_demo_support import build_demo
@@ -174,7 +175,7 @@ def test_the_report_marks_the_wave_in_the_field_provisional(demo, tmp_path):
 def test_no_trend_interval_on_the_demo_is_narrower_than_the_known_variances_allow(demo, measure):
     s = demo.session()
     try:
-        tr = reports.trends(s, measure)
+        tr = quality_trends.trends(s, measure)
     finally:
         s.close()
     slopes = [x.slope for x in tr.series if x.slope is not None]

@@ -177,7 +177,7 @@ def test_trend_slope_matches_weighted_least_squares_of_the_wave_estimates():
     from scipy import stats
 
     import analysis
-    from survey.services.quality.reports import slope_of
+    from survey.services.quality.trends import slope_of
 
     ests = [analysis.Estimate(estimate=v, se=s, df=50, n=60, deff=1.0, kind="mean")
             for v, s in ((3.9, 0.05), (3.85, 0.06), (3.7, 0.05), (3.72, 0.07))]

@@ -13,10 +13,11 @@ from survey.services import charts
 from survey.services.quality import provisional as quality_provisional
 from survey.services.quality import reports as quality_reports
 from survey.services.quality import tables
+from survey.services.quality import trends as quality_trends
 from survey.services.quality.reports import MEASURES, Filters
 
 
-def trend_chart(tr: quality_reports.Trends, table: tables.Table, id_prefix: str = "") -> str:
+def trend_chart(tr: quality_trends.Trends, table: tables.Table, id_prefix: str = "") -> str:
     """The trend chart with the same figures (same rounding) as its table."""
     lines = []
     for s, row in zip(tr.series, table.rows, strict=True):
@@ -38,7 +39,7 @@ def render_report(session: Session, wave: Wave) -> str:
     upto = [w.id for w in shown]
     sections = []
     for m in MEASURES:
-        tr = quality_reports.trends(session, m, Filters(), wave_ids=upto)
+        tr = quality_trends.trends(session, m, Filters(), wave_ids=upto)
         table = tables.trend_table(tr)
         sections.append((table, trend_chart(tr, table, id_prefix=f"{m}-") if tr.series else ""))
     css = (Path(current_app.static_folder) / "app.css").read_text(encoding="utf-8")

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from survey.i18n import localized
 from survey.labels import mode_label
 from survey.services.quality.rates import GROUPS, RATES, ResponseReport, fmt_rate
-from survey.services.quality.reports import ALL, MEASURES, Change, Figure, Overview, Trends, fmt
+from survey.services.quality.reports import ALL, MEASURES, Change, Figure, Overview, fmt
 from survey.services.quality.scorecards import DriverReport, ScorecardReport
+from survey.services.quality.trends import Trends
 
 
 @dataclass(frozen=True)
