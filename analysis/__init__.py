@@ -12,9 +12,10 @@ DomainEstimates   -- mapping label -> Estimate, plus arrays
 
 Changes over waves
 ------------------
-compare           -- difference of two independent wave estimates
+compare           -- difference of two wave estimates (with their covariance when they overlap)
+overlap_covariance -- covariance of two waves' means from the clients in both (Kish 1965)
 adjust_pvalues    -- Holm (default), Bonferroni, Hochberg, Benjamini-Hochberg
-trend             -- weighted least-squares slope per wave
+trend             -- generalised least-squares slope per wave (known or residual scale)
 
 Fieldwork outcomes
 ------------------
@@ -24,7 +25,14 @@ response_rates     -- RR1-RR6, COOP1-COOP4, REF1-REF3, CON1-CON3
 Reporting
 ---------
 drivers           -- Shapley importance and performance of service items
-scorecard         -- per manager/branch estimates shrunk toward the mean
+driver_intervals  -- stratified bootstrap intervals of the importance shares
+scorecard         -- per manager/branch estimates shrunk toward the mean, ranks and bands
+scorecard_prior   -- between/within-group variances fitted once per wave
+between_variance  -- Paule-Mandel, REML or DerSimonian-Laird tau^2
+
+Calibration
+-----------
+rake              -- raking ratio weights to known margins (variance by raking residuals)
 
 References: Cochran, *Sampling Techniques* (3rd ed., 1977); Lohr, *Sampling:
 Design and Analysis* (3rd ed., 2022); AAPOR, *Standard Definitions* (2023);
@@ -34,12 +42,16 @@ number of positive counts estimated from survey data", *Survey Methodology*
 """
 
 from ._aapor import DispositionCounts, ResponseRates, disposition_counts, response_rates
+from ._calibrate import Raking, rake
 from ._common import DegenerateDataWarning
 from ._compare import Comparison, Trend, adjust_pvalues, compare, trend
 from ._design import Domains, StratifiedDesign
+from ._driver_boot import DriverIntervals, driver_intervals
 from ._drivers import DriverAnalysis, drivers
+from ._overlap import Overlap, overlap_covariance
 from ._results import DomainEstimates, Estimate
-from ._scorecard import Scorecard, scorecard
+from ._scorecard import Scorecard, ScorecardPrior, scorecard, scorecard_prior
+from ._tau2 import between_variance
 
 __all__ = [
     "Comparison",
@@ -48,16 +60,25 @@ __all__ = [
     "DomainEstimates",
     "Domains",
     "DriverAnalysis",
+    "DriverIntervals",
     "Estimate",
+    "Overlap",
+    "Raking",
     "ResponseRates",
     "Scorecard",
+    "ScorecardPrior",
     "StratifiedDesign",
     "Trend",
     "adjust_pvalues",
+    "between_variance",
     "compare",
     "disposition_counts",
+    "driver_intervals",
     "drivers",
+    "overlap_covariance",
+    "rake",
     "response_rates",
     "scorecard",
+    "scorecard_prior",
     "trend",
 ]

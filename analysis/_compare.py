@@ -48,6 +48,7 @@ class Trend:
     intercept: float | np.ndarray
     n_waves: int | np.ndarray
     labels: np.ndarray | None = None
+    scale: str | np.ndarray = "known"  # "known" or "residual": which SE applied
 
     def ci(self, level: float = 0.95):
         """``(low, high)`` interval of the slope."""
@@ -81,16 +82,19 @@ def _shape(labels, *arrays):
     return tuple(float(a[0]) for a in arrays) if labels is None else arrays
 
 
-def compare(a, b, *, dist="normal") -> Comparison:
-    r"""Test the change ``b - a`` between two independent waves.
+def compare(a, b, *, dist="normal", covariance=None) -> Comparison:
+    r"""Test the change ``b - a`` between two waves.
 
     .. math:: \hat\Delta = \hat\theta_b - \hat\theta_a,\quad
-              SE = \sqrt{SE_a^2 + SE_b^2},\quad z = \hat\Delta / SE
+              SE = \sqrt{SE_a^2 + SE_b^2 - 2\,\widehat{\mathrm{Cov}}},\quad z = \hat\Delta / SE
 
     Samples drawn independently in two waves have zero covariance, so the
-    variances add: Var(b - a) = Var(a) + Var(b), the elementary result for
-    the difference of two independent random variables (each variance is the
-    design-based one of its own wave).  ``dist="normal"`` (default) gives a
+    variances add: Var(b - a) = Var(a) + Var(b) (each variance is the
+    design-based one of its own wave).  When the waves share clients, pass
+    ``covariance`` (a float, or an array aligned on the labels of the union;
+    e.g. ``analysis.overlap_covariance(...).covariance``, Kish 1965, sec. 12.4);
+    it is clipped to ``[-SE_a SE_b, SE_a SE_b]`` so the correlation stays in
+    [-1, 1].  ``dist="normal"`` (default) gives a
     two-sided normal p-value; ``dist="t"`` uses t on the Welch-Satterthwaite
     df ``SE^4 / (SE_a^4/df_a + SE_b^4/df_b)`` (Satterthwaite 1946,
     *Biometrics Bulletin* 2, 110-114).  Domain results are compared
@@ -113,7 +117,12 @@ def compare(a, b, *, dist="normal") -> Comparison:
         raise ValueError(f"a and b must estimate the same kind, but got {a.kind!r} and {b.kind!r}")
     labels, est, se, df = _columns([a, b], "a and b")
     diff = est[1] - est[0]
-    se_d = np.hypot(se[0], se[1])
+    cov = 0.0 if covariance is None else np.asarray(covariance, dtype=float)
+    if np.shape(cov) not in ((), diff.shape):
+        raise ValueError(f"covariance must be a number or one per label ({diff.size}), but got shape {np.shape(cov)}")
+    bound = np.nan_to_num(se[0] * se[1])
+    cov = np.clip(np.nan_to_num(cov), -bound, bound)
+    se_d = np.sqrt(np.maximum(se[0] ** 2 + se[1] ** 2 - 2.0 * cov, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = diff / se_d
         if dist == "normal":
@@ -169,18 +178,46 @@ def adjust_pvalues(p, *, method="holm") -> np.ndarray:
     return out.reshape(arr.shape)
 
 
-def trend(results, waves=None, *, variance="known") -> Trend:
-    r"""Weighted least-squares slope of a series of wave estimates.
+def _gls(y, x, cov):
+    """GLS line through ``y`` at ``x`` with covariance ``cov``: slope, intercept, SE(slope), e' V^-1 e."""
+    X = np.column_stack([np.ones_like(x), x])
+    vinv = np.linalg.pinv(cov, hermitian=True)
+    info = X.T @ vinv @ X
+    cov_b = np.linalg.inv(info)
+    beta = cov_b @ X.T @ vinv @ y
+    e = y - X @ beta
+    return beta[1], beta[0], float(np.sqrt(cov_b[1, 1])), float(e @ vinv @ e)
 
-    Weights are :math:`v_k = 1/SE_k^2`.  With :math:`\bar x_v, \bar y_v` the
-    weighted means, :math:`\hat\beta = \sum v (x-\bar x_v)(y-\bar y_v) / S_{xx}`,
-    :math:`S_{xx} = \sum v (x - \bar x_v)^2`.  ``variance="known"`` treats the
-    SEs as known: :math:`SE(\hat\beta) = S_{xx}^{-1/2}`, normal p-value
-    (fixed-effect meta-regression; Borenstein et al. 2009, *Introduction to
-    Meta-Analysis*, on meta-regression).
-    ``"estimated"`` scales by the residual mean square
-    :math:`\sum v e^2/(K-2)` and uses t on K-2 df (ordinary WLS).  Waves with a
-    nan estimate or SE are left out.
+
+def _psd(cov: np.ndarray) -> np.ndarray:
+    """``cov`` with correlations clipped to [-1, 1] and negative eigenvalues set to 0."""
+    sd = np.sqrt(np.diagonal(cov))
+    bound = np.outer(sd, sd)
+    cov = np.clip(cov, -bound, bound)
+    vals, vecs = np.linalg.eigh(cov)
+    if vals.min() >= 0:
+        return cov
+    return (vecs * np.maximum(vals, 0.0)) @ vecs.T
+
+
+def trend(results, waves=None, *, variance="known", covariance=None) -> Trend:
+    r"""Generalised least-squares slope of a series of wave estimates.
+
+    With :math:`V` the covariance matrix of the K wave estimates (their squared SEs on
+    the diagonal; off the diagonal the covariances of waves that share respondents, see
+    :func:`analysis.overlap_covariance`, or 0 for independent waves) and
+    :math:`X = [1, x]`, :math:`\hat\beta = (X'V^{-1}X)^{-1}X'V^{-1}y`.  With independent
+    waves this is weighted least squares with weights :math:`1/SE_k^2`.
+
+    ``variance="known"`` treats V as known: :math:`SE(\hat\beta)` from
+    :math:`(X'V^{-1}X)^{-1}`, normal p-value (fixed-effect meta-regression; Borenstein et
+    al. 2009, *Introduction to Meta-Analysis*, ch. 20).  ``"estimated"`` multiplies it by
+    :math:`s = \sqrt{e'V^{-1}e/(K-2)}` and uses t on K-2 df (ordinary WLS).
+    ``"larger"`` uses the residual scale only when it is larger (:math:`s > 1`: the waves
+    vary more than their sampling errors allow), else the known SE; so the interval is
+    never narrower than the known-variance one (a t quantile on K-2 df exceeds the normal
+    one).  ``Trend.scale`` says which applied (``"known"`` or ``"residual"``).
+    Waves with a nan estimate or SE are left out.
 
     Parameters
     ----------
@@ -188,6 +225,9 @@ def trend(results, waves=None, *, variance="known") -> Trend:
         One result per wave; domain results give one slope per label.
     waves : array_like, optional
         Wave positions (e.g. 0, 1, 2 or quarter numbers); default ``0..K-1``.
+    covariance : array_like (K, K) or (K, K, L), optional
+        Covariances between waves (the diagonal is ignored: it is the SEs squared);
+        for domain results one matrix per label of the union of labels.
 
     >>> import analysis
     >>> d = analysis.StratifiedDesign([0] * 4, {0: 100})
@@ -195,38 +235,43 @@ def trend(results, waves=None, *, variance="known") -> Trend:
     >>> round(t.estimate, 3)    # weighted by 1 / se**2, so not the OLS 0.375
     0.352
     """
-    check_choice("variance", variance, ("known", "estimated"))
+    check_choice("variance", variance, ("known", "estimated", "larger"))
     results = list(results)
     if len(results) < 2:
         raise ValueError(f"results must hold at least two waves, but got {len(results)}")
     labels, y, se, _ = _columns(results, "results")
-    x = np.arange(len(results), dtype=float) if waves is None else np.asarray(waves, dtype=float)
-    if x.shape != (len(results),):
-        raise ValueError(
-            f"waves must have one position per result ({len(results)}), but got shape {x.shape}"
-        )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.where(np.isnan(y) | np.isnan(se), 0.0, 1.0 / se**2)
-        y0 = np.where(v > 0, y, 0.0)
-        xx = x[:, None]
-        sv = v.sum(0)
-        xb, yb = (v * xx).sum(0) / sv, (v * y0).sum(0) / sv
-        sxx = (v * (xx - xb) ** 2).sum(0)
-        slope = (v * (xx - xb) * (y0 - yb)).sum(0) / sxx
-        intercept = yb - slope * xb
-        k = (v > 0).sum(0)
-        if variance == "known":
-            se_b, dof = 1.0 / np.sqrt(sxx), np.full(slope.shape, np.inf)
-        else:
-            resid = (v * (y0 - intercept - slope * xx) ** 2).sum(0)
-            dof = (k - 2).astype(float)
-            se_b = np.sqrt(resid / np.where(dof > 0, dof, np.nan) / sxx)
-        stat = slope / se_b
-        p = 2.0 * np.where(
-            np.isinf(dof), stats.norm.sf(np.abs(stat)), stats.t.sf(np.abs(stat), dof)
-        )
-    if (np.isinf(v).any()) or np.isnan(p).any():
+    K, L = y.shape
+    x = np.arange(K, dtype=float) if waves is None else np.asarray(waves, dtype=float)
+    if x.shape != (K,):
+        raise ValueError(f"waves must have one position per result ({K}), but got shape {x.shape}")
+    cov = np.zeros((K, K, L)) if covariance is None else np.asarray(covariance, dtype=float)
+    if cov.ndim == 2:
+        cov = cov[:, :, None]
+    if cov.shape != (K, K, L):
+        raise ValueError(f"covariance must have shape ({K}, {K}) or ({K}, {K}, {L}), but got {cov.shape}")
+    out = np.full((6, L), np.nan)
+    k_used = np.zeros(L, dtype=int)
+    scale = np.full(L, "known", dtype=object)
+    for j in range(L):
+        ok = np.isfinite(y[:, j]) & np.isfinite(se[:, j]) & (se[:, j] > 0)
+        k_used[j] = k = int(ok.sum())
+        if k < 2:
+            continue
+        c = np.nan_to_num(cov[np.ix_(ok, ok)][:, :, j])
+        np.fill_diagonal(c, se[ok, j] ** 2)
+        slope, intercept, se_b, resid = _gls(y[ok, j], x[ok], _psd(c))
+        dof = np.inf
+        s2 = resid / (k - 2) if k > 2 else np.nan
+        if variance == "estimated" or (variance == "larger" and s2 > 1.0):
+            se_b, dof, scale[j] = se_b * np.sqrt(s2), float(k - 2) if k > 2 else np.nan, "residual"
+        out[:, j] = slope, se_b, slope / se_b, np.nan, dof, intercept
+    slope, se_b, stat, p, dof, intercept = out
+    with np.errstate(invalid="ignore"):
+        p = 2.0 * np.where(np.isinf(dof), stats.norm.sf(np.abs(stat)),
+                           stats.t.sf(np.abs(stat), np.where(dof > 0, dof, np.nan)))
+    if np.isnan(p).any():
         warn_degenerate("some trends are undefined (fewer than enough waves, or a zero SE)")
     if labels is None:
-        return Trend(*_shape(None, slope, se_b, stat, p, dof, intercept), n_waves=int(k[0]))
-    return Trend(slope, se_b, stat, p, dof, intercept, k, labels)
+        return Trend(*_shape(None, slope, se_b, stat, p, dof, intercept), n_waves=int(k_used[0]),
+                     scale=str(scale[0]))
+    return Trend(slope, se_b, stat, p, dof, intercept, k_used, labels, scale)

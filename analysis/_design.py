@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._calibrate import calibrated_variance
 from ._common import as_float_vector, check_choice, warn_degenerate
 from ._linearise import label_codes, linearised, make_partition
 from ._results import DomainEstimates, Estimate
@@ -42,6 +43,11 @@ class StratifiedDesign:
         ``label -> N_h``, the clients of each stratum in the frame.
     weights : array_like, shape (n,), optional
         Positive weights replacing ``N_h / r_h`` (e.g. calibrated weights).
+    calibration : array_like, shape (n, p), keyword-only, optional
+        The calibration variables the ``weights`` were raked or calibrated to
+        (``analysis.rake(...).matrix``).  Variances then use the residuals of each
+        linearised score on them (Deville & Sarndal 1992), so margins fixed by the
+        calibration carry no sampling variance.
     single_unit_stratum : {"nan", "skip", "adjust", "raise"}, keyword-only
         A stratum with one respondent (and N_h > 1) has no variance estimate
         (the R equivalents are values of ``options(survey.lonely.psu=)``):
@@ -72,7 +78,7 @@ class StratifiedDesign:
     4.0312
     """
 
-    def __init__(self, strata, population_sizes, weights=None, *, single_unit_stratum="nan"):
+    def __init__(self, strata, population_sizes, weights=None, *, single_unit_stratum="nan", calibration=None):
         check_choice("single_unit_stratum", single_unit_stratum, ("nan", "skip", "adjust", "raise"))
         if not isinstance(population_sizes, Mapping):
             raise TypeError(
@@ -137,6 +143,14 @@ class StratifiedDesign:
         self.n = n
         self.df = n - uniques.size
         self._whole = make_partition(codes, r_h, w, np.zeros(n, dtype=np.intp), 1)
+        self._calib = None
+        if calibration is not None:
+            x = np.asarray(calibration, dtype=float)
+            if x.ndim != 2 or x.shape[0] != n or not np.isfinite(x).all():
+                raise ValueError(
+                    f"calibration must be a finite (n, p) matrix with n = {n}, but got shape {x.shape}"
+                )
+            self._calib = x
 
     @property
     def weights(self) -> np.ndarray:
@@ -233,6 +247,12 @@ class StratifiedDesign:
         est, var, deff = linearised(
             part, self._c_h, self._w, values, total=kind == "total", n=self.n, lonely=self._lonely_f
         )
+        if self._calib is not None:  # calibrated weights: the variance of the raking residuals
+            var0 = var
+            var = calibrated_variance(self._codes, self._c_h, self._w, part.dcodes, part.D, values,
+                                      self._calib, total=kind == "total")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                deff = deff * var / var0  # the same SRS variance in the denominator
         if kind in _BOUNDS:  # a ratio of sums can round a hair outside its range
             est = np.clip(est, *_BOUNDS[kind])
         n_d = part.n_d

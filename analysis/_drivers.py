@@ -72,6 +72,17 @@ def _correlations(z: np.ndarray, present: np.ndarray, w: np.ndarray):
     return corr, shift + np.diagonal(mean_jl), varies
 
 
+def _nearest_correlation(corr: np.ndarray) -> np.ndarray:
+    """A pairwise-complete correlation matrix made positive semi-definite: negative eigenvalues set
+    to 0 and the diagonal rescaled to 1 (one step of Higham 2002, *IMA J. Numer. Anal.* 22, 329-343)."""
+    vals, vecs = np.linalg.eigh(corr)
+    if vals.min() >= 0:
+        return corr
+    fixed = (vecs * np.maximum(vals, 0.0)) @ vecs.T
+    d = np.sqrt(np.maximum(np.diagonal(fixed), 1e-300))
+    return fixed / np.outer(d, d)
+
+
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
     """R^2 of every subset of predictors, indexed by bitmask: ``r' R^{-1} r``."""
     k = corr.shape[0] - 1
@@ -81,7 +92,14 @@ def _subset_r2(corr: np.ndarray) -> np.ndarray:
         idx = np.array(list(combinations(range(k), size)))
         a = rxx[idx[:, :, None], idx[:, None, :]]
         b = rxy[idx]
-        r2[(1 << idx).sum(1)] = np.einsum("ms,mst,mt->m", b, np.linalg.pinv(a, hermitian=True), b)
+        try:  # an LU solve per subset; the pseudo-inverse when a subset matrix is (nearly) singular
+            with np.errstate(all="ignore"):
+                fit = np.einsum("ms,ms->m", b, np.linalg.solve(a, b[:, :, None])[:, :, 0])
+            if not (np.isfinite(fit).all() and (fit > -1e-9).all() and (fit < 1 + 1e-9).all()):
+                raise np.linalg.LinAlgError("ill-conditioned")
+        except np.linalg.LinAlgError:
+            fit = np.einsum("ms,mst,mt->m", b, np.linalg.pinv(a, hermitian=True), b)
+        r2[(1 << idx).sum(1)] = fit
     return r2
 
 
@@ -126,8 +144,9 @@ def drivers(items, overall, weights, *, names=None, missing="listwise") -> Drive
     missing : {"listwise", "pairwise"}, keyword-only
         ``"listwise"`` (default) keeps rows with every item and ``overall``
         present, so R^2 is a real regression's.  ``"pairwise"`` computes each
-        correlation on the rows where both values exist; more data is used, but
-        the matrix may be indefinite and R^2 values are then approximate.
+        correlation on the rows where both values exist; more data is used; an
+        indefinite matrix is made positive semi-definite (eigenvalues clipped at 0,
+        diagonal rescaled; Higham 2002), so every R^2 lies in [0, 1].
 
     Examples
     --------
@@ -181,6 +200,8 @@ def drivers(items, overall, weights, *, names=None, missing="listwise") -> Drive
             f"items {[names[j] for j in np.flatnonzero(bad.any(0)[:k])]} have no variance; they get no importance"
         )
         corr = np.where(bad, 0.0, corr)
+    if missing == "pairwise":
+        corr = _nearest_correlation(corr)
     r2 = _subset_r2(corr)
     phi = _shapley(r2, k)
     full = float(r2[-1])

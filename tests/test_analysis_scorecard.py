@@ -41,11 +41,8 @@ def test_direct_estimates_are_the_domain_means():
 
 def test_tau2_matches_dersimonian_laird_and_formula():
     manager, y, design, _ = _book(1)
-    card = analysis.scorecard(manager, y, design, variance="direct")
-    usable = card.sampling_var > 0  # groups of one have a (numerically) zero direct SE
-    ref = meta.combine_effects(
-        card.direct.estimate[usable], card.sampling_var[usable], method_re="dl"
-    )
+    card = analysis.scorecard(manager, y, design, method="dl", icc_floor=0.0)
+    ref = meta.combine_effects(card.direct.estimate, card.sampling_var, method_re="dl")
     assert card.tau2 == pytest.approx(ref.tau2, rel=1e-10)
     b = card.sampling_var / (card.sampling_var + card.tau2)
     assert_allclose(card.shrinkage, b)
@@ -66,17 +63,21 @@ def test_small_groups_shrink_more_than_big_ones():
     assert (low < card.estimate).all() and (card.estimate < high).all()
 
 
-def test_no_between_group_variance_pools_completely():
+def test_no_between_group_variance_pools_completely_without_a_floor():
     """With no true manager effect, Q/(G-1) is about 1, so the DL tau^2 is 0 in about
-    half the waves (positive-part estimator) and then every manager gets the mean."""
+    half the waves (positive-part estimator) and then, with no floor, every manager gets the mean;
+    the default floor (intra-class correlation 0.01) keeps tau^2 positive and shrinkage below 1."""
     tau2 = []
     for seed in range(40):
         manager, y, design, _ = _book(seed, spread=0.0)
-        card = analysis.scorecard(manager, y, design)
+        card = analysis.scorecard(manager, y, design, method="dl", icc_floor=0.0)
         tau2.append(card.tau2)
         if card.tau2 == 0.0:
             assert_allclose(card.estimate, card.target)
             assert_allclose(card.shrinkage, 1.0)
+            floored = analysis.scorecard(manager, y, design, method="dl")
+            assert floored.tau2 == pytest.approx(0.01 / 0.99 * floored.prior.within_var)
+            assert (floored.shrinkage < 1).all()
     assert np.mean(np.array(tau2) == 0.0) > 0.3 and np.mean(tau2) < 0.003
 
 

@@ -103,7 +103,9 @@ def test_drivers_page_equals_analysis(data, db, client, as_role):
     design = analysis.StratifiedDesign(wd.tier, SIZES)
     # only these items were asked in the fixture; the others have no answers and stay out
     used = ["courtesy", "knowledge", "speed"]
-    expected = analysis.drivers({c: wd.items[c] for c in used}, wd.overall, design.weights)
+    expected = analysis.driver_intervals(np.column_stack([wd.items[c] for c in used]), wd.overall, design.weights,
+                                         wd.tier.astype(str), replicates=quality_scorecards.REPLICATES,
+                                         seed=quality_scorecards.SEED, missing="pairwise")
     as_role("quality")
     page = client.get(f"/quality/drivers?wave={wave.id}&lang=en").get_data(as_text=True)
     rows = table_rows(page, "drivers")
@@ -112,15 +114,19 @@ def test_drivers_page_equals_analysis(data, db, client, as_role):
         mean = design.mean(wd.items[code])
         lo, hi = mean.ci()
         assert rows[text[code]][0] == (f"{mean.estimate:.2f}", f"[{lo:.2f}, {hi:.2f}]")
-        assert rows[text[code]][1][0] == f"{100 * expected.share[k]:.1f}"
-    assert rows[text["digital"]][0][0] == "—" and rows[text["digital"]][1][0] == "—"
+        assert rows[text[code]][1][0] == str(int((~np.isnan(wd.items[code])).sum()))  # performance's count
+        interval = f"[{100 * expected.low[k]:.1f}, {100 * expected.high[k]:.1f}]"
+        assert rows[text[code]][2] == (f"{100 * expected.share[k]:.1f}", interval)
+        rated = int((~np.isnan(wd.items[code]) & ~np.isnan(wd.overall)).sum())
+        assert rows[text[code]][4][0] == str(rated)  # importance's (pairwise) count
+    assert rows[text["digital"]][0][0] == "—" and rows[text["digital"]][2][0] == "—"
     assert 'id="item-speed"' in page and 'id="item-digital"' not in page
 
 
 def test_scorecards_equal_analysis_and_sort_by_query(data, db, client, as_role):
     wave = data[1]
     wd = quality_data.load_responses(db, [wave.id], items=[])[wave.id]
-    card = analysis.scorecard(wd.manager, wd.overall, analysis.StratifiedDesign(wd.tier, SIZES))
+    card = analysis.scorecard(wd.manager, wd.overall, analysis.StratifiedDesign(wd.tier, SIZES), bounds=(1, 5))
     low, high = card.ci()
     as_role("quality")
     page = client.get(f"/quality/scorecards?wave={wave.id}&sort=label&order=asc&lang=en").get_data(as_text=True)

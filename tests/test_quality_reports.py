@@ -168,12 +168,16 @@ def test_previous_wave_skips_waves_without_answers_and_thin_tiers_show_a_dash(db
 
 
 def test_trend_slope_matches_weighted_least_squares_of_the_wave_estimates():
-    """The trends table's slope is the WLS slope (weights 1/SE^2) of the shown estimates, as statsmodels gives it."""
+    """The trends table's slope is the WLS slope (weights 1/SE^2) of the shown estimates, as statsmodels gives it.
+
+    Its SE is the known-variance one (statsmodels' bse / sqrt(scale)) unless the residual scale is larger
+    (issue 12: a residual SE on K-2 df with no floor was narrower than sampling error allows)."""
     import numpy as np
     import statsmodels.api as sm
+    from scipy import stats
 
     import analysis
-    from survey.services.quality.reports import slope_of
+    from survey.services.quality.trends import slope_of
 
     ests = [analysis.Estimate(estimate=v, se=s, df=50, n=60, deff=1.0, kind="mean")
             for v, s in ((3.9, 0.05), (3.85, 0.06), (3.7, 0.05), (3.72, 0.07))]
@@ -181,7 +185,15 @@ def test_trend_slope_matches_weighted_least_squares_of_the_wave_estimates():
     x = sm.add_constant(np.arange(4.0))
     fit = sm.WLS([e.estimate for e in ests], x, weights=[1 / e.se**2 for e in ests]).fit()
     assert abs(got.estimate - fit.params[1]) < 1e-12
-    assert abs(got.se - fit.bse[1]) < 1e-12
-    assert abs(got.pvalue - fit.pvalues[1]) < 1e-9
+    known = fit.bse[1] / np.sqrt(fit.scale)
+    assert fit.scale < 1 and got.scale == "known"  # these waves vary less than their SEs
+    assert abs(got.se - known) < 1e-12
+    assert abs(got.pvalue - 2 * stats.norm.sf(abs(fit.params[1] / known))) < 1e-9
     assert got.low < got.estimate < got.high
+    noisy = [analysis.Estimate(estimate=v, se=s, df=50, n=60, deff=1.0, kind="mean")
+             for v, s in ((3.9, 0.02), (3.6, 0.02), (3.95, 0.02), (3.5, 0.02))]
+    got = slope_of(noisy, [0, 1, 2, 3], scale=1.0)
+    fit = sm.WLS([e.estimate for e in noisy], x, weights=[1 / e.se**2 for e in noisy]).fit()
+    assert fit.scale > 1 and got.scale == "residual"
+    assert abs(got.se - fit.bse[1]) < 1e-12 and abs(got.pvalue - fit.pvalues[1]) < 1e-9
     assert slope_of(ests[:2], [0, 1], scale=1.0) is None

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import MODES, Branch, Client, Response, Wave
+from survey.services.quality.provisional import FieldStatus, in_field
 from survey.services.quality.reports import Filters, TierInfo, tiers_of
+from survey.services.waves import wave_settings
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,10 @@ class PageContext:
     tiers: list[TierInfo]
     branches: list[tuple[str, str]]  # (code, name)
     modes: tuple[str, ...]
+    in_field: list[FieldStatus]  # waves still in the field: their figures are provisional
+
+    def field_status(self, wave: Wave | None) -> FieldStatus | None:
+        return next((f for f in self.in_field if wave is not None and f.wave.id == wave.id), None)
 
     @property
     def args(self) -> dict[str, str]:
@@ -41,4 +47,6 @@ def page_context(session: Session, args) -> PageContext:
     named = dict(session.execute(select(Branch.code, Branch.name)).all())
     codes = set(named) | set(session.scalars(select(Client.branch_code).distinct()))
     branches = [(c, named.get(c, "")) for c in sorted(codes)]
-    return PageContext(wave, waves, Filters.from_args(args), tiers_of(wave) if wave else [], branches, MODES)
+    weights = wave_settings(wave).get("weighting", "design") if wave else "design"
+    return PageContext(wave, waves, Filters.from_args(args, weights), tiers_of(wave) if wave else [], branches, MODES,
+                       in_field(session, waves))

@@ -18,6 +18,7 @@ from survey.services.quality import rates as quality_rates
 from survey.services.quality import report, tables
 from survey.services.quality import reports as quality_reports
 from survey.services.quality import scorecards as quality_scorecards
+from survey.services.quality import trends as quality_trends
 from survey.services.quality.reports import MEASURES
 
 
@@ -50,7 +51,7 @@ def trends():
     measure = request.args.get("measure", "mean")
     if measure not in MEASURES:
         abort(404)
-    tr = quality_reports.trends(db, measure, ctx.filters)
+    tr = quality_trends.trends(db, measure, ctx.filters)
     table = tables.trend_table(tr)
     chart = report.trend_chart(tr, table) if tr.series else ""
     dropped = [(s.key, row[0].text) for s, row in zip(tr.series, table.rows, strict=True) if s.key in tr.dropped]
@@ -94,7 +95,7 @@ def scorecards():
     group = request.args.get("group", "manager")
     if group not in quality_scorecards.GROUPINGS:
         abort(404)
-    sort = request.args.get("sort", "estimate")
+    sort = request.args.get("sort", "rank")
     descending = request.args.get("order", "desc") != "asc"
     rep = quality_scorecards.scorecard_report(db, ctx.wave, group, ctx.filters, sort, descending) if ctx.wave else None
 

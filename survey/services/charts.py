@@ -82,8 +82,11 @@ def _svg(fig: Figure, key: str, title: str, desc: str, series: dict[str, tuple[s
 
 
 def trend_chart(key: str, title: str, desc: str, x_labels: list[str], lines: list[Line], *,
-                y_label: str, id_prefix: str = "") -> str:
-    """Estimates over waves: a line per series with its 95% interval band; SVG ids ``<prefix>series-<key>``."""
+                y_label: str, id_prefix: str = "", hollow: list[int] = ()) -> str:
+    """Estimates over waves: a line per series with its 95% interval band; SVG ids ``<prefix>series-<key>``.
+
+    Points at the x positions in ``hollow`` (waves still in the field) are drawn as open markers.
+    """
     with _drawing():
         from matplotlib.figure import Figure
 
@@ -103,7 +106,14 @@ def trend_chart(key: str, title: str, desc: str, x_labels: list[str], lines: lis
                 bx, blo, bhi = zip(*band, strict=True)
                 ax.fill_between(bx, blo, bhi, color=colour, alpha=0.12, linewidth=0, gid=f"{id_prefix}band-{line.key}")
             width = 2.6 if line.key == "all" else 1.6
-            ax.plot(px, pv, marker="o", markersize=4, color=colour, linewidth=width, label=line.label, gid=gid)
+            filled = [k for k, x in enumerate(px) if x not in hollow]
+            ax.plot(px, pv, marker="o", markersize=4, color=colour, linewidth=width, label=line.label, gid=gid,
+                    markevery=filled)
+            open_pts = [(x, v) for x, v in zip(px, pv, strict=True) if x in hollow]
+            if open_pts:
+                ox, ov = zip(*open_pts, strict=True)
+                ax.plot(ox, ov, marker="o", markersize=6, linestyle="none", markerfacecolor="white",
+                        markeredgecolor=colour, gid=f"{id_prefix}provisional-{line.key}")
             series[gid] = (line.label, line.texts)
         ax.set_xticks(xs, x_labels)
         ax.set_ylabel(y_label)

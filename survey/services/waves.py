@@ -25,6 +25,8 @@ DEFAULT_SETTINGS = {
     "expected_response_rate": 0.5,
     "exclude_open_complaints": True,
     "budget": None,  # fieldwork budget of the wave (cost units of fieldwork_costs); None = no limit
+    "scorecard_min_respondents": 10,  # fewer respondents: shown on scorecards but not ranked
+    "weighting": "design",  # quality figures: "design" (N_h / r_h) or "raked" to the client file's margins
 }
 
 

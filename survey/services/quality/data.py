@@ -37,6 +37,7 @@ class WaveData:
 
     wave_id: int
     response_id: np.ndarray
+    client_id: np.ndarray  # matches a client's answers across waves (overlap covariance)
     tier: np.ndarray
     branch: np.ndarray
     manager: np.ndarray
@@ -47,6 +48,7 @@ class WaveData:
     items: dict[str, np.ndarray]
     population: dict[str, float]
     population_source: str
+    raking: object | None = None  # analysis.Raking when the figures use raked weights (see quality.weights)
 
     @property
     def n(self) -> int:
@@ -133,10 +135,11 @@ def load_responses(session: Session, wave_ids: Sequence[int], items: Sequence[It
     items = list(items_of(session, wave_ids) if items is None else items)
     interviewer = func.coalesce(StaffUser.employee_code, StaffUser.username)
     keys = (Response.id, Response.wave_id, Invitation.tier_code, Client.branch_code, Client.manager_code,
-            Response.mode, StaffUser.employee_code, StaffUser.username)
+            Response.mode, StaffUser.employee_code, StaffUser.username, Response.client_id)
     stmt = (
         select(Response.id, Response.wave_id, Invitation.tier_code, Client.branch_code, Client.manager_code,
-               Response.mode, interviewer.label("interviewer"), *_answer_columns([i.code for i in items]))
+               Response.mode, interviewer.label("interviewer"), *_answer_columns([i.code for i in items]),
+               Response.client_id)
         .select_from(Response)
         .join(Invitation, Invitation.id == Response.invitation_id)
         .join(Client, Client.id == Response.client_id)
@@ -149,9 +152,9 @@ def load_responses(session: Session, wave_ids: Sequence[int], items: Sequence[It
     )
     rows = session.execute(stmt).all()
     sizes = population_sizes(session, wave_ids)
-    width = 7 + 2 + len(items)
+    width = 7 + 2 + len(items) + 1
     cols = [_objects(c) for c in zip(*rows, strict=True)] if rows else [np.empty(0, dtype=object)] * width
-    for k in [7, 8, *range(9, width)]:  # scores as floats, NaN where there is no answer
+    for k in [7, 8, *range(9, width - 1)]:  # scores as floats, NaN where there is no answer
         cols[k] = _floats(cols[k])
     wave_col = cols[1].astype(np.int64) if rows else np.empty(0, dtype=np.int64)
     out = {}
@@ -166,6 +169,7 @@ def load_responses(session: Session, wave_ids: Sequence[int], items: Sequence[It
         out[wave_id] = WaveData(
             wave_id=wave_id,
             response_id=cols[0][sel].astype(np.int64),
+            client_id=cols[-1][sel].astype(np.int64),
             tier=tier,
             branch=cols[3][sel],
             manager=cols[4][sel],

@@ -1,4 +1,4 @@
-"""Wave overview and trends: design-based estimates with intervals, and tested changes.
+"""Wave overview: design-based estimates with intervals, and tested changes (trends are in quality.trends).
 
 Every figure comes from :mod:`analysis` on arrays loaded by :mod:`quality_data`:
 a stratified design per wave (strata = tiers, weights N_h/r_h), filters applied
@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import select
@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 import analysis
 from survey.models import Invitation, Response, Wave
 from survey.services.quality import data as quality_data
+from survey.services.quality import overlap as quality_overlap
+from survey.services.quality import weights as quality_weights
 from survey.services.quality.data import WaveData
 
 ALL = "all"  # the key of the bank-wide row
@@ -46,15 +48,21 @@ def fmt(measure: str, value: float | None) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """GET filters; ``tier``, ``branch`` and ``mode`` restrict the domain, never the design."""
+    """GET filters; ``tier``, ``branch`` and ``mode`` restrict the domain, never the design.
+
+    ``weights`` chooses the weights: ``"design"`` (N_h / r_h) or ``"raked"`` (see quality.weights).
+    """
 
     tier: str | None = None
     branch: str | None = None
     mode: str | None = None
+    weights: str = "design"
 
     @classmethod
-    def from_args(cls, args) -> Filters:
-        return cls(*((args.get(k) or "").strip() or None for k in ("tier", "branch", "mode")))
+    def from_args(cls, args, default_weights: str = "design") -> Filters:
+        weights = (args.get("weights") or "").strip() or default_weights
+        return cls(*((args.get(k) or "").strip() or None for k in ("tier", "branch", "mode")),
+                   weights=weights if weights in quality_weights.WEIGHTINGS else "design")
 
     def mask(self, data) -> np.ndarray:
         keep = np.ones(data.tier.shape[0], dtype=bool)
@@ -65,7 +73,22 @@ class Filters:
         return keep
 
     def as_args(self) -> dict[str, str]:
-        return {k: v for k, v in (("tier", self.tier), ("branch", self.branch), ("mode", self.mode)) if v}
+        args = {k: v for k, v in (("tier", self.tier), ("branch", self.branch), ("mode", self.mode)) if v}
+        return {**args, "weights": self.weights} if self.weights != "design" else args
+
+    @property
+    def restricts(self) -> bool:
+        """Whether the view is a domain smaller than the whole wave."""
+        return any((self.tier, self.branch, self.mode))
+
+
+def load(session: Session, wave_ids, filters: Filters, items=()) -> dict[int, WaveData]:
+    """The waves' respondents with the weights ``filters.weights`` asks for (raked: one more select)."""
+    data = quality_data.load_responses(session, list(wave_ids), items=list(items))
+    if filters.weights != "raked" or not data:
+        return data
+    counts = quality_weights.file_counts(session)
+    return {k: replace(d, raking=quality_weights.raked(d, counts)) if d.n else d for k, d in data.items()}
 
 
 @dataclass(frozen=True)
@@ -102,10 +125,14 @@ class Change:
 
 
 def design_of(data: WaveData, single_unit_stratum: str = "nan") -> analysis.StratifiedDesign:
-    """The wave's stratified design: strata = tiers, N_h from the draw (or the client file), weights N_h/r_h."""
+    """The wave's stratified design: strata = tiers, N_h from the draw (or the client file), weights N_h/r_h,
+    or the raked weights with their calibration variables when the data carry a raking."""
     present = set(data.tier.tolist())
-    return analysis.StratifiedDesign(data.tier, {t: n for t, n in data.population.items() if t in present},
-                                     single_unit_stratum=single_unit_stratum)
+    sizes = {t: n for t, n in data.population.items() if t in present}
+    if data.raking is not None:
+        return analysis.StratifiedDesign(data.tier, sizes, data.raking.weights, calibration=data.raking.matrix,
+                                         single_unit_stratum=single_unit_stratum)
+    return analysis.StratifiedDesign(data.tier, sizes, single_unit_stratum=single_unit_stratum)
 
 
 def measure_values(data, measure: str) -> np.ndarray:
@@ -138,13 +165,18 @@ def domain_estimates(data: WaveData, filters: Filters, measure: str) -> dict[str
     return out
 
 
-def changes(before: dict, after: dict, keys: list[str], scale: float) -> dict[str, Change]:
-    """Tested differences per key; tier p-values Holm-adjusted together, the bank row on its own."""
+def changes(before: dict, after: dict, keys: list[str], scale: float,
+            covariance: dict[str, float] | None = None) -> dict[str, Change]:
+    """Tested differences per key; tier p-values Holm-adjusted together, the bank row on its own.
+
+    ``covariance`` (per key) comes from the respondents both waves share (see quality.overlap);
+    without it the waves are treated as independent.
+    """
     raw = {}
     with quiet():
         for key in keys:
             if key in before and key in after:
-                raw[key] = analysis.compare(before[key], after[key])
+                raw[key] = analysis.compare(before[key], after[key], covariance=(covariance or {}).get(key))
         tiers = [k for k in raw if k != ALL]
         adjusted = dict(zip(tiers, analysis.adjust_pvalues([raw[k].pvalue for k in tiers]), strict=True)) if tiers else {}
     out = {}
@@ -154,6 +186,15 @@ def changes(before: dict, after: dict, keys: list[str], scale: float) -> dict[st
         out[key] = Change(c.estimate * scale, c.se * scale, low * scale, high * scale, float(c.pvalue), p_adj,
                           bool(np.isfinite(p_adj) and p_adj < ALPHA))
     return out
+
+
+def shared_with(old: WaveData | None, new: WaveData, filters: Filters, measure: str) -> quality_overlap.Shared:
+    """Covariances of two waves' estimates of ``measure`` from the clients both have (empty without ``old``)."""
+    if old is None or old.n == 0 or new.n == 0:
+        return quality_overlap.Shared({}, {})
+    return quality_overlap.shared(old, new, (design_of(old), design_of(new)),
+                                  (measure_values(old, measure), measure_values(new, measure)),
+                                  (filters.mask(old), filters.mask(new)), MEASURES[measure][0])
 
 
 @dataclass(frozen=True)
@@ -184,6 +225,13 @@ class Overview:
     rows: list[OverviewRow]
     population_source: str
     lonely: list[str] = field(default_factory=list)  # single-respondent tiers: no SE; approximated in the bank row
+    in_common: dict[str, int] = field(default_factory=dict)  # respondents of both waves, per key (mean measure)
+    weights: str = "design"
+
+    @property
+    def provisional(self) -> bool:
+        """The wave is still in the field: its figures will change."""
+        return self.wave.status == "in_field"
 
 
 def waves_in_order(session: Session) -> list[Wave]:
@@ -202,14 +250,15 @@ def previous_wave(session: Session, wave: Wave) -> Wave | None:
 def overview(session: Session, wave: Wave, filters: Filters = Filters()) -> Overview:
     """Mean, top-two-box and NPS for the bank and each tier, with the change from the previous wave."""
     prev = previous_wave(session, wave)
-    data = quality_data.load_responses(session, [wave.id] + ([prev.id] if prev else []), items=[])
+    data = load(session, [wave.id] + ([prev.id] if prev else []), filters)
     cur, old = data[wave.id], data.get(prev.id) if prev else None
     tiers = tiers_of(wave)
     keys = [ALL] + [t.code for t in tiers]
     keys += sorted(set(cur.tier.tolist()) - set(keys))
     est_now = {m: domain_estimates(cur, filters, m) for m in MEASURES}
     est_then = {m: domain_estimates(old, filters, m) for m in MEASURES} if old is not None else {m: {} for m in MEASURES}
-    diffs = {m: changes(est_then[m], est_now[m], keys, MEASURES[m][1]) for m in MEASURES}
+    shared = {m: shared_with(old, cur, filters, m) for m in MEASURES}
+    diffs = {m: changes(est_then[m], est_now[m], keys, MEASURES[m][1], shared[m].covariance) for m in MEASURES}
     inside = filters.mask(cur)
     rows = []
     for key in keys:
@@ -223,69 +272,4 @@ def overview(session: Session, wave: Wave, filters: Filters = Filters()) -> Over
             {m: diffs[m].get(key) for m in MEASURES},
         ))
     lonely = [t for t, r in cur.respondents_per_tier().items() if r == 1 and cur.population.get(t, 0) > 1]
-    return Overview(wave, prev, tiers, rows, cur.population_source, lonely)
-
-
-@dataclass(frozen=True)
-class Series:
-    """One line of a trend chart: a figure (or None) per wave."""
-
-    key: str
-    points: list[Figure | None]
-    change: Change | None  # latest wave vs the one before
-    slope: Slope | None = None  # linear trend per wave over the waves shown (three or more)
-
-
-@dataclass(frozen=True)
-class Slope:
-    """Weighted least-squares change per wave (weights 1/SE²; residual-scaled SE, t on K-2 df)."""
-
-    estimate: float
-    se: float
-    low: float
-    high: float
-    pvalue: float
-
-
-def slope_of(estimates: list, positions: list[int], scale: float) -> Slope | None:
-    """The trend of one series, or None with fewer than three waves or an undefined SE."""
-    usable = [(e, x) for e, x in zip(estimates, positions, strict=True) if np.isfinite(e.se) and e.se > 0]
-    if len(usable) < 3:
-        return None
-    tr = analysis.trend([e for e, _ in usable], waves=[x for _, x in usable], variance="estimated")
-    low, high = tr.ci(0.95)
-    return Slope(float(tr.estimate) * scale, float(tr.se) * scale, float(low) * scale, float(high) * scale,
-                 float(tr.pvalue))
-
-
-@dataclass(frozen=True)
-class Trends:
-    measure: str
-    waves: list[Wave]
-    tiers: list[TierInfo]
-    series: list[Series]
-
-    @property
-    def dropped(self) -> list[str]:
-        return [s.key for s in self.series if s.key != ALL and s.change is not None and s.change.drop]
-
-
-def trends(session: Session, measure: str, filters: Filters = Filters(), wave_ids=None) -> Trends:
-    """Every wave's (or those in ``wave_ids``) estimate of ``measure`` per tier and for the bank; one select."""
-    ordered = [w for w in waves_in_order(session) if wave_ids is None or w.id in wave_ids]
-    data = quality_data.load_responses(session, [w.id for w in ordered], items=[]) if ordered else {}
-    ordered = [w for w in ordered if data[w.id].n > 0]
-    tiers = tiers_of(ordered[-1]) if ordered else []
-    scale = MEASURES[measure][1]
-    per_wave = [domain_estimates(data[w.id], filters, measure) for w in ordered]
-    keys = [ALL] + [t.code for t in tiers]
-    keys += sorted({k for e in per_wave for k in e} - set(keys))
-    last = changes(per_wave[-2], per_wave[-1], keys, scale) if len(per_wave) >= 2 else {}
-    series = []
-    for key in keys:
-        points = [Figure.of(e[key], scale) if key in e else None for e in per_wave]
-        if any(p is not None for p in points):
-            present = [(e[key], i) for i, e in enumerate(per_wave) if key in e]
-            slope = slope_of([e for e, _ in present], [i for _, i in present], scale)
-            series.append(Series(key, points, last.get(key), slope))
-    return Trends(measure, ordered, tiers, series)
+    return Overview(wave, prev, tiers, rows, cur.population_source, lonely, shared["mean"].matched, filters.weights)

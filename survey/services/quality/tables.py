@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from survey.i18n import localized
 from survey.labels import mode_label
 from survey.services.quality.rates import GROUPS, RATES, ResponseReport, fmt_rate
-from survey.services.quality.reports import ALL, MEASURES, Change, Figure, Overview, Trends, fmt
+from survey.services.quality.reports import ALL, MEASURES, Change, Figure, Overview, fmt
 from survey.services.quality.scorecards import DriverReport, ScorecardReport
+from survey.services.quality.trends import Trends
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def overview_tables(ov: Overview) -> list[Table]:
     for m in MEASURES:
         t = Table(f"overview-{m}", measure_title(m), [
             (_("Tier"), False), (_("Respondents"), True), (_("Clients (N_h)"), True), (_("Estimate"), True),
-            (_("Change from previous wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False)])
+            (_("Change from previous wave (unadjusted 95% interval)"), True), (_("p-value (tiers: Holm-adjusted)"), True),
+            (_("Significant change"), False)])
         for row in ov.rows:
             pop = row.population
             clients = Cell("—", cls="num") if pop is None else Cell(f"{pop:,.0f}", cls="num", csv=(f"{pop:.0f}",))
@@ -108,20 +110,31 @@ def overview_tables(ov: Overview) -> list[Table]:
 
 def trend_table(tr: Trends) -> Table:
     m = tr.measure
-    t = Table(f"trend-{m}", measure_title(m), [(_("Tier"), False)] + [(w.name, True) for w in tr.waves]
-              + [(_("Change in the latest wave"), True), (_("p-value (tiers: Holm-adjusted)"), True), (_("Significant change"), False),
-                 (_("Trend per wave"), True), (_("p-value of the trend"), True)])
+    waves = [(wave_heading(w), True) for w in tr.waves]
+    t = Table(f"trend-{m}", measure_title(m), [(_("Tier"), False)] + waves
+              + [(_("Change in the latest wave (unadjusted 95% interval)"), True), (_("p-value (tiers: Holm-adjusted)"), True),
+                 (_("Significant change"), False), (_("Trend per wave"), True), (_("p-value of the trend"), True),
+                 (_("Trend SE from"), False)])
     for s in tr.series:
         cells = [figure_cell(m, p) for p in s.points]
         if s.slope is None:
-            trend = [Cell("—", cls="num"), Cell("—", cls="num")]
+            trend = [Cell("—", cls="num"), Cell("—", cls="num"), Cell("—")]
         else:
             sl = s.slope
             trend = [Cell(f"{sl.estimate:+.2f}", f"[{sl.low:+.2f}, {sl.high:+.2f}]", "num",
                           tuple("" if v != v else f"{v:.2f}" for v in (sl.estimate, sl.low, sl.high))),
-                     Cell(f"{sl.pvalue:.3f}", cls="num")]
+                     Cell(f"{sl.pvalue:.3f}", cls="num"), Cell(slope_basis(sl.scale))]
         t.rows.append([Cell(tier_label(tr.tiers, s.key)), *cells, *change_cells(m, s.change), *trend])
     return t
+
+
+def wave_heading(wave) -> str:
+    """A wave's column heading; a wave still in the field is marked provisional."""
+    return _("%(wave)s (provisional)", wave=wave.name) if wave.status == "in_field" else wave.name
+
+
+def slope_basis(scale: str) -> str:
+    return _("sampling variances") if scale == "known" else _("residual scatter (larger)")
 
 
 def rate_tables(rep: ResponseReport, tiers) -> list[Table]:
@@ -146,12 +159,17 @@ def rate_tables(rep: ResponseReport, tiers) -> list[Table]:
 
 def driver_table(rep: DriverReport) -> Table:
     t = Table("drivers", _("Importance and performance of service items"), [
-        (_("Item"), False), (_("Performance: mean 1–5 (95% interval)"), True), (_("Importance: share of R², %"), True),
-        (_("Correlation with overall satisfaction"), True), (_("Respondents"), True)])
+        (_("Item"), False), (_("Performance: mean 1–5 (95% interval)"), True), (_("Respondents who rated the item"), True),
+        (_("Importance: share of R², % (bootstrap 95% interval)"), True),
+        (_("Correlation with overall satisfaction"), True), (_("Respondents who rated the item and overall"), True)])
     for r in rep.rows:
         perf = r.performance
+        ci = None if r.low != r.low else f"[{fmt('top2', r.low)}, {fmt('top2', r.high)}]"
         t.rows.append([Cell(localized(r.item, "text")), figure_cell("mean", perf),
-                       Cell(fmt("top2", r.importance), cls="num"), Cell(fmt("mean", r.correlation), cls="num"),
+                       Cell(str(perf.n) if perf else "0", cls="num"),
+                       Cell(fmt("top2", r.importance), ci, "num",
+                            (plain("top2", r.importance), plain("top2", r.low), plain("top2", r.high))),
+                       Cell(fmt("mean", r.correlation), cls="num"),
                        Cell(str(r.n), cls="num")])
     return t
 
@@ -160,16 +178,20 @@ def scorecard_table(rep: ScorecardReport, sort_url) -> Table:
     head = _("Relationship manager") if rep.group == "manager" else _("Branch")
     t = Table(f"scorecard-{rep.group}", _("Overall satisfaction (mean, 1–5) with 95% intervals"), [
         (head, False), (_("Respondents"), True), (_("Shrunken estimate"), True), (_("Lower bound"), True),
-        (_("Upper bound"), True), (_("Direct estimate (95% interval)"), True), (_("Shrinkage toward the bank mean"), True)])
-    keys = ("label", "n", "estimate", "low", "high", "direct")
-    t.sort_links = {i: sort_url(k) for i, k in enumerate(keys)}
+        (_("Upper bound"), True), (_("Direct estimate (95% interval)"), True), (_("Shrinkage toward the mean"), True),
+        (_("Rank"), True), (_("Compared with the mean"), False)])
+    keys = ("label", "n", "estimate", "low", "high", "direct", None, "rank")
+    t.sort_links = {i: sort_url(k) for i, k in enumerate(keys) if k}
     t.sorted = (keys.index(rep.sort), "descending" if rep.descending else "ascending")
+    bands = {"above": _("Above the mean"), "within": _("Not distinguishable from the mean"),
+             "below": _("Below the mean"), "": _("Too few to rank")}
     for r in rep.rows:
         name = f"{r.label} {r.name}".strip()
         t.rows.append([Cell(name), Cell(str(r.n), cls="num"), Cell(fmt("mean", r.estimate), cls="num"),
                        Cell(fmt("mean", r.low), cls="num"), Cell(fmt("mean", r.high), cls="num"),
                        figure_cell("mean", r.direct),
-                       Cell(fmt("mean", r.shrinkage), cls="num")])
+                       Cell(fmt("mean", r.shrinkage), cls="num"), Cell(str(r.rank) if r.rank else "—", cls="num"),
+                       Cell(bands[r.band], cls=f"band-{r.band or 'unranked'}")])
     return t
 
 
