@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from survey.config import DEFAULTS, finalize_config
+from survey.config import DEFAULTS, INSTANCE_CONFIG, data_dir_for, finalize_config
 
 TEMPLATES = next(
     p
@@ -17,10 +17,15 @@ TEMPLATES = next(
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: defaults → instance config → ``SURVEY_*`` environment → test mapping."""
-    app = Flask(__name__, template_folder=str(TEMPLATES), instance_relative_config=True)
+    """Build the application: defaults → the data folder's ``config.py`` → ``SURVEY_*`` environment → test mapping.
+
+    The data folder is the instance folder, so the server and every command read the same file.
+    """
+    data_dir = data_dir_for(test_config, os.environ)
+    app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(data_dir), instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
-    app.config.from_pyfile("config.py", silent=True)
+    app.config["DATA_DIR"] = str(data_dir)
+    app.config.from_pyfile(INSTANCE_CONFIG, silent=True)
     app.config.from_prefixed_env("SURVEY")
     if test_config:
         app.config.from_mapping(test_config)

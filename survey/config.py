@@ -1,15 +1,34 @@
-"""Configuration defaults and the checks run once when the app is built."""
+"""Configuration defaults, the data folder's instance config and secret key, and the checks run once
+when the app is built.
+
+Every entry point (``survey serve``, every other ``survey`` command, the demo, a WSGI server
+importing ``create_app``) reads the same layers, later ones winning:
+
+1. ``DEFAULTS`` below;
+2. the instance config file ``config.py`` in the data folder (``SURVEY_DATA_DIR``, default
+   ``./survey-data``): Python assignments such as ``DATABASE_URL = "..."``;
+3. ``SURVEY_*`` environment variables (``SURVEY_DATABASE_URL`` sets ``DATABASE_URL``);
+4. the mapping a test passes to ``create_app``.
+
+When no secret key is set, the one kept in ``<data folder>/secret_key`` is used; outside
+production mode it is generated there once (mode 0600) if missing.  Production mode never
+generates one: it needs ``SURVEY_SECRET_KEY`` (the same on every machine), ``SECRET_KEY`` in
+the config file, or a ``secret_key`` file put in the data folder.
+"""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
-DEMO_SECRET = "demo-only-not-secret"
+INSTANCE_CONFIG = "config.py"
+SECRET_KEY_FILE = "secret_key"
+MODES = ("production", "development", "demo", "testing")
 
 DEFAULTS: dict = {
-    # "production" refuses to start without SURVEY_SECRET_KEY; "development"/"demo" do not.
+    # "production" refuses to start without a secret key; the other modes keep one in the data folder.
     "ENV_MODE": "production",
     "SECRET_KEY": None,
     "DATABASE_URL": None,
@@ -41,23 +60,48 @@ class ConfigError(RuntimeError):
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
     """Where the embedded database lives when nothing says otherwise."""
-    return Path(environ.get("SURVEY_DATA_DIR") or Path.cwd() / "survey-data")
+    return Path(environ.get("SURVEY_DATA_DIR") or Path.cwd() / "survey-data").absolute()
+
+
+def data_dir_for(overrides: Mapping | None, environ: Mapping[str, str]) -> Path:
+    """The data folder: a test mapping's ``DATA_DIR``, else ``SURVEY_DATA_DIR``, else ``./survey-data``."""
+    given = (overrides or {}).get("DATA_DIR")
+    return Path(given).absolute() if given else default_data_dir(environ)
+
+
+def kept_secret_key(data_dir: Path, *, create: bool) -> str | None:
+    """The secret key kept in ``data_dir``; made once (mode 0600) when ``create`` and missing."""
+    path = data_dir / SECRET_KEY_FILE
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip() or None
+    if not create:
+        return None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    return key
 
 
 def finalize_config(config: MutableMapping, environ: Mapping[str, str]) -> None:
     """Fill derived settings and refuse configurations that must not start."""
     mode = config["ENV_MODE"]
-    if mode not in {"production", "development", "demo", "testing"}:
+    if mode not in MODES:
         raise ConfigError(f"SURVEY_ENV_MODE must be production, development, demo or testing, not {mode!r}")
-    if not config.get("SECRET_KEY"):
-        if mode == "production":
-            raise ConfigError(
-                "SURVEY_SECRET_KEY is required in production mode; "
-                "set it to a long random string (python -c 'import secrets; print(secrets.token_hex(32))')"
-            )
-        config["SECRET_KEY"] = DEMO_SECRET if mode == "demo" else secrets.token_hex(32)
-    data_dir = Path(config["DATA_DIR"] or default_data_dir(environ))
+    data_dir = Path(config["DATA_DIR"] or default_data_dir(environ)).absolute()
     config["DATA_DIR"] = str(data_dir)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = kept_secret_key(data_dir, create=mode != "production")
+        if not config["SECRET_KEY"]:
+            raise ConfigError(
+                "a secret key is required in production mode: set SURVEY_SECRET_KEY (the same on every machine), "
+                f"or keep one in {data_dir / SECRET_KEY_FILE} "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
     if not config.get("DATABASE_URL"):
         data_dir.mkdir(parents=True, exist_ok=True)
         config["DATABASE_URL"] = f"sqlite:///{data_dir / config['SQLITE_FILENAME']}"

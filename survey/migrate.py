@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,6 +35,27 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why ``engine``'s database cannot serve this version (one line naming ``survey init-db``), or None.
+
+    A SQLite file that does not exist is reported without connecting, so no empty file is left behind.
+    """
+    url = engine.url.render_as_string(hide_password=True)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:" and not Path(database).exists():
+        return f"the database {url} does not exist yet: run `survey init-db` to create it"
+    try:
+        current = current_revision(engine)
+    except OperationalError as exc:
+        return f"cannot open the database {url}: {str(exc.orig).strip().splitlines()[0]}"
+    if current is None:
+        return f"the database {url} has no schema: run `survey init-db` to create it"
+    head = head_revision()
+    if current != head:
+        return f"the database {url} is at schema {current}, this version needs {head}: run `survey init-db`"
+    return None
 
 
 def revision(engine: Engine, message: str, rev_id: str) -> None:

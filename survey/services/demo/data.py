@@ -10,10 +10,12 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from survey.models import Answer, Branch, Client, Invitation, Response
-from survey.services import invitations, questionnaires, tiers, users, waves
+from survey.models import Branch, Client, Invitation, Wave
+from survey.services import invitations, questionnaires, responses, tiers, users, waves
 from survey.services.demo import fieldwork as demo_fieldwork
 from survey.services.demo import followup as demo_followup
+from survey.services.demo import past as demo_past
+from survey.services.fieldwork.queue import FIELD_MODES
 from survey.services.samples import draw as sampling_draw
 from survey.services.samples import plan as sampling_plan
 
@@ -37,8 +39,11 @@ STAFF = (
     ("interviewer3", "interviewer", "访员三 Interviewer 3", "INT03", "GZ01"),
     ("branchhead", "branch_head", "支行行长 Branch head", "BH01", "BJ01"),
 )
-NONRESPONSE_CODES = np.array(["2.11", "2.21", "2.22", "2.32", "3.13", "3.12", "4.32"])
-NONRESPONSE_P = np.array([0.3, 0.2, 0.1, 0.03, 0.25, 0.07, 0.05])
+# the demo bank leaves 75 days between contacts (the default is 90): a quarterly wave then re-draws the
+# clients its predecessor reached in its first weeks, so even the smallest tier is heard every quarter,
+# while those contacted later are still cooled off (the draw record counts them)
+WAVE_SETTINGS = {"web_enabled": True, "cool_off_days": 75}
+RESPONSE_RATE = {"private": 0.55, "diamond": 0.6, "platinum": 0.62, "gold": 0.55, "standard": 0.45}
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ def _clients(rng: np.random.Generator, n: int) -> list[dict]:
     manager = branch * 4 + rng.integers(0, 4, size=n)
     has_phone = rng.random(n) > 0.04
     has_email = rng.random(n) < 0.45
+    prefers_web = has_email & (rng.random(n) < 0.15)  # these clients asked to be surveyed by e-mail
     rows = []
     for i in range(n):
         name = SURNAMES[rng.integers(len(SURNAMES))] + "".join(GIVEN[j] for j in rng.integers(len(GIVEN), size=1 + (i % 2)))
@@ -67,7 +73,8 @@ def _clients(rng: np.random.Generator, n: int) -> list[dict]:
             email=f"client{i}@example.com" if has_email[i] else None,
             branch_code=BRANCHES[branch[i]][0], manager_code=f"RM{manager[i] + 1:03d}",
             manager_name=f"客户经理{manager[i] + 1:02d}", contribution=float(contribution[i]),
-            tier_code=None, opted_out=bool(rng.random() < 0.01), account_closed=bool(rng.random() < 0.005),
+            tier_code=None, preferred_mode="web" if prefers_web[i] else None,
+            opted_out=bool(rng.random() < 0.01), account_closed=bool(rng.random() < 0.005),
         ))
     return rows
 
@@ -89,6 +96,22 @@ def _answers_for(rng, questions, tier_code: str, wave_index: int, manager_effect
         elif q.type == "text" and latent < 2.6 and rng.random() < 0.5:
             values[q.code] = rng.choice(["等候时间太长。", "客户经理很久没有联系我。", "手机银行经常无法登录。", "The fees were not explained."])
     return values
+
+
+def _current_web(session, rng, drawn, questions, w_index, manager_effect, manager_of,
+                 opened: dt.datetime) -> list[str]:
+    """The wave in field's web links: a quarter answered through the survey form's service, and up to six
+    others left open, with fresh links to print (issued now, so they have not expired)."""
+    web = [inv for inv in drawn if inv.mode == "web"]
+    shown = web[:6]
+    links = [invitations.issue_token(inv, int(waves.wave_settings(inv.wave)["token_ttl_days"])) for inv in shown]
+    for inv in web[6:]:
+        if rng.random() > 0.25:
+            continue
+        values = _answers_for(rng, questions, inv.tier_code, w_index, manager_effect[manager_of[int(inv.client_id)]])
+        submitted = opened + dt.timedelta(days=float(rng.uniform(0, 40)))
+        responses.submit(session, inv, questions, values, mode="web", locale="zh_CN", now=submitted)
+    return links
 
 
 def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
@@ -128,39 +151,40 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
         step("waves", w_index, len(all_waves))
         end = (start + dt.timedelta(days=92)).replace(day=1) - dt.timedelta(days=1)
         wave = waves.create_wave(session, name=name, period_start=start, period_end=end, actor="demo",
-                                 settings={"web_enabled": True})
+                                 settings=WAVE_SETTINGS)
         current = (name, start) == CURRENT_WAVE
         opened = dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(days=3)
         sampling_draw.draw_sample(session, wave, "demo", seed=int(rng.integers(0, 2**62)), params=plan, now=opened,
                                   confirm=True)  # the demo supervisor confirms its plan
-        drawn = session.scalars(select(Invitation).where(Invitation.wave_id == wave.id)).all()
-        for inv in sorted(drawn, key=lambda i: (position[i.tier_code], i.release_rank)):
-            code, rank, client_id = inv.tier_code, inv.release_rank, inv.client_id
-            response_rate = {"private": 0.55, "diamond": 0.6, "platinum": 0.62, "gold": 0.55, "standard": 0.45}[code]
-            if current:
-                if rank < 2 and len(links) < 6:
-                    links.append(invitations.issue_token(inv, 3650, now=opened))
-                if rng.random() > 0.25:
-                    continue
-            elif rng.random() > response_rate:
-                inv.status = "done"
-                inv.disposition = str(rng.choice(NONRESPONSE_CODES, p=NONRESPONSE_P))
-                continue
-            values = _answers_for(rng, questions, code, w_index, manager_effect[manager_of[int(client_id)]])
-            submitted = opened + dt.timedelta(days=float(rng.uniform(0, 40)))
-            inv.used_at, inv.status, inv.disposition = submitted, "done", "1.1"
-            resp = Response(invitation_id=inv.id, wave_id=wave.id, client_id=int(client_id), mode=inv.mode,
-                            status="complete", locale="zh_CN", started_at=submitted, submitted_at=submitted)
-            for qcode, v in values.items():
-                if isinstance(v, float):
-                    resp.answers.append(Answer(question_id=by_id[qcode], value_num=v))
-                else:
-                    resp.answers.append(Answer(question_id=by_id[qcode], value_text=str(v)))
-            session.add(resp)
-        wave.status = "in_field" if current else "closed"
-        session.flush()
+        wave.status = "in_field"
+        drawn = session.scalars(select(Invitation).where(Invitation.wave_id == wave.id,
+                                                         Invitation.status == "open")).all()
+        drawn = sorted(drawn, key=lambda i: (position[i.tier_code], i.release_rank))
         if current:
+            links = _current_web(session, rng, drawn, questions, w_index, manager_effect, manager_of, opened)
+            demo_past.assign(session, rng, wave)
+            for inv in drawn:  # the first weeks in the field: a quarter of the phone and visit cases interviewed
+                if inv.mode in FIELD_MODES and rng.random() < 0.25:
+                    values = _answers_for(rng, questions, inv.tier_code, w_index,
+                                          manager_effect[manager_of[int(inv.client_id)]])
+                    first = opened + dt.timedelta(days=float(rng.uniform(0, 40)))
+                    demo_past.interview(session, rng, inv, values, first)
+            session.flush()
             demo_fieldwork.build(session, rng, wave)
+            continue
+        demo_past.assign(session, rng, wave)
+        wave_id = wave.id
+        for chunk, staff in demo_past.in_chunks(session, [inv.id for inv in drawn]):
+            for inv in chunk:
+                answered = rng.random() <= RESPONSE_RATE[inv.tier_code]
+                first = opened + dt.timedelta(days=float(rng.uniform(0, 30)))
+                who, at = demo_past.work_case(session, rng, inv, staff, answered, first)
+                if answered:
+                    values = _answers_for(rng, questions, inv.tier_code, w_index,
+                                          manager_effect[manager_of[int(inv.client_id)]])
+                    demo_past.store_response(session, inv, values, by_id, who, at)
+        session.get(Wave, wave_id).status = "closed"
+        session.flush()
     step("waves", len(all_waves), len(all_waves))
     demo_followup.build(session, rng)
     return DemoResult(n_clients, passwords, links)

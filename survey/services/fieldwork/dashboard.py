@@ -59,6 +59,7 @@ class Dashboard:
     by_tier: list[Progress]
     by_interviewer: list[Progress]
     names: dict[str, str]
+    web: Progress = field(default_factory=lambda: Progress("web"))  # web links: no interviewer, never "unassigned"
     near_limit: list[Invitation] = field(default_factory=list)
     overdue: list[Invitation] = field(default_factory=list)
 
@@ -72,6 +73,7 @@ def build(session: Session, wave: Wave, *, now: dt.datetime | None = None) -> Da
     total = Progress("all")
     tiers: dict[str, Progress] = {t.code: Progress(t.code) for t in wave.tier_scheme.tiers}
     people: dict[str, Progress] = defaultdict(lambda: Progress(""))
+    web = Progress("web")
     near, overdue = [], []
     for inv in cases:
         total.add(inv)
@@ -80,6 +82,8 @@ def build(session: Session, wave: Wave, *, now: dt.datetime | None = None) -> Da
             key = str(inv.assigned_to) if inv.assigned_to else ""
             people[key].key = key
             people[key].add(inv)
+        else:
+            web.add(inv)
         if inv.status == "open":
             if inv.mode in FIELD_MODES and inv.attempts >= max_attempts - 1:
                 near.append(inv)
@@ -88,7 +92,7 @@ def build(session: Session, wave: Wave, *, now: dt.datetime | None = None) -> Da
     ids = [int(k) for k in people if k]
     names = {str(u.id): u.display_name for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
     by_person = sorted(people.values(), key=lambda p: (p.key == "", names.get(p.key, "")))
-    return Dashboard(total, list(tiers.values()), by_person, names, near,
+    return Dashboard(total, list(tiers.values()), by_person, names, web, near,
                      sorted(overdue, key=lambda i: i.appointment_at))
 
 
