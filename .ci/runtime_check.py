@@ -115,6 +115,7 @@ def shape(path: str) -> str:
 def walk(base: str, user: str) -> dict[int, int]:
     """Log in as ``user`` and fetch every page reachable by links from the home page; count statuses."""
     b = Browser(base)
+    t0 = time.perf_counter()
     if not b.login(user):
         failures.append(f"{user} could not log in through /login")
         return {}
@@ -144,7 +145,8 @@ def walk(base: str, user: str) -> dict[int, int]:
                 continue
             per_shape[key] = per_shape.get(key, 0) + 1
             queue.append(local)
-    print(f"   {user}: {len(seen)} pages, statuses {dict(sorted(statuses.items()))}", flush=True)
+    print(f"   {user}: {len(seen)} pages in {time.perf_counter() - t0:.0f} s, statuses {dict(sorted(statuses.items()))}",
+          flush=True)
     return statuses
 
 
