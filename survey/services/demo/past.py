@@ -1,10 +1,12 @@
-"""Demo data for a past wave's fieldwork: every case worked to its final code at dates inside the wave.
+"""Demo fieldwork before today: a past wave's cases worked to their final codes at dates inside the wave,
+and the wave in field's first weeks of interviews.
 
 Phone and visit cases are shared among the interviewers (``fieldwork.assign``) and every call or
 visit is recorded with ``fieldwork.cases.record_attempt`` at its date, so past waves carry contact
 dates (the next wave's cool-off rule sees them) and each interview carries the interviewer who
 took it.  Web links answered are stored as web responses; links never answered are closed with
-the code the fieldwork rules give a case nobody could reach (``final_disposition``).
+the code the fieldwork rules give a case nobody could reach (``final_disposition``).  Interviews in
+the wave in field go through ``fieldwork.interview.finish`` (the interviewer's own form's service).
 """
 
 from __future__ import annotations
@@ -105,7 +107,3 @@ def store_response(session: Session, inv: Invitation, values: dict, by_code: dic
     session.add(resp)
     session.execute(update(Client).where(Client.id == inv.client_id).values(last_contacted_at=at)
                     .execution_options(synchronize_session=False))
-
-
-def open_cases(session: Session, wave: Wave) -> list[Invitation]:
-    return list(session.scalars(select(Invitation).where(Invitation.wave_id == wave.id, Invitation.status == "open")))
