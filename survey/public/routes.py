@@ -23,7 +23,9 @@ def survey_form(token: str):
     values, problems = {}, {}
     if request.method == "POST":
         values, problems = responses.parse_answers(questions, request.form)
-        if not problems:
+        if "switch_lang" in request.form:  # the language switch: the same answers again, in the other language
+            problems = {}
+        elif not problems:
             try:
                 responses.submit(db, inv, questions, values, mode="web", locale=str(get_locale()))
                 db.commit()

@@ -166,7 +166,9 @@ def interview_form(inv_id: int):
         return _back(inv_id)
     questions = waves.questions_of(inv.wave)
     values, problems = interview.draft_values(inv), {}
-    if request.method == "POST":
+    if request.method == "POST" and "switch_lang" in request.form:  # the language switch keeps the answers
+        values = responses.parse_answers(questions, request.form)[0]
+    elif request.method == "POST":
         action = request.form.get("action", "save")
         values, problems = responses.parse_answers(questions, request.form)
         try:
