@@ -153,7 +153,7 @@ def test_every_quality_page_downloads_a_csv_that_parses(demo, url, lang):
             blocks.append(block)
             block = []
     blocks.append(block)
-    captions = [unescape(c) for c in re.findall(r"<caption>(.*?)</caption>", page)]
+    captions = [unescape(c) for c in re.findall(r"<caption[^>]*>(.*?)</caption>", page)]
     assert [b[0][0] for b in blocks] == captions[:len(blocks)] and len(blocks) >= 1
     for b in blocks:
         assert len(b) >= 3 and all(len(row) == len(b[1]) for row in b[2:])  # caption, header, rows

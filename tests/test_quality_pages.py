@@ -68,7 +68,7 @@ def test_every_page_has_a_csv_of_what_it_shows(data, client, as_role, url):
     r = client.get(link)
     assert r.status_code == 200 and r.mimetype == "text/csv"
     text = r.data.decode("utf-8-sig")
-    first_table = re.search(r"<caption>(.*?)</caption>", page).group(1)
+    first_table = re.search(r"<caption[^>]*>(.*?)</caption>", page).group(1)
     assert unescape(first_table) in text
     # a figure of the page's first data row is in the CSV
     value = unescape(re.search(r'<span class="value">([^<]+)</span>', page).group(1))

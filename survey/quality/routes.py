@@ -54,8 +54,9 @@ def trends():
     tr = quality_trends.trends(db, measure, ctx.filters)
     table = tables.trend_table(tr)
     chart = report.trend_chart(tr, table) if tr.series else ""
+    panels = report.trend_chart(tr, table, id_prefix="narrow-", narrow=True) if tr.series else ""
     dropped = [(s.key, row[0].text) for s, row in zip(tr.series, table.rows, strict=True) if s.key in tr.dropped]
-    return _page("quality/trends.html", ctx, [table], f"trends-{measure}", tr=tr, chart=chart, measure=measure,
+    return _page("quality/trends.html", ctx, [table], f"trends-{measure}", tr=tr, chart=chart, panels=panels, measure=measure,
                  dropped=dropped,
                  measures=[(m, tables.measure_title(m)) for m in MEASURES])
 

@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # matplotlib loads on the first chart, not when a worker star
     from matplotlib.figure import Figure
 
 PALETTE = ("#0b4f8a", "#b00020", "#146c2e", "#8a4f0b", "#5b2a86", "#00707a", "#555e68", "#a0307a")
+# series differ by marker and line style as well as colour (readable in grey and for colour-blind readers)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+DASHES = ("-", "--", "-.", ":", (0, (6, 2)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2, 2, 2)))
 RC = {
     "svg.fonttype": "none",  # text stays text: the browser draws Chinese with its own fonts
     "svg.hashsalt": "survey-charts",  # stable ids, so the same data gives the same SVG
@@ -81,12 +84,40 @@ def _svg(fig: Figure, key: str, title: str, desc: str, series: dict[str, tuple[s
     return text.strip()
 
 
+def _draw_line(ax, k: int, line: Line, xs: list[int], id_prefix: str, hollow: list[int] = ()) -> bool:
+    """One series on ``ax`` in its own colour, marker and dash pattern, open markers at the ``hollow`` x
+    positions; SVG ids ``<prefix>series-``, ``band-`` and ``provisional-<key>``. False when it has no estimate."""
+    colour, marker = PALETTE[k % len(PALETTE)], MARKERS[k % len(MARKERS)]
+    pts = [(x, v, lo, hi) for x, v, lo, hi in zip(xs, line.values, line.low, line.high, strict=True) if v is not None]
+    if not pts:
+        return False
+    px, pv, _plo, _phi = zip(*pts, strict=True)
+    band = [(x, lo, hi) for x, _, lo, hi in pts if lo is not None and hi is not None]
+    if band:
+        bx, blo, bhi = zip(*band, strict=True)
+        ax.fill_between(bx, blo, bhi, color=colour, alpha=0.12, linewidth=0, gid=f"{id_prefix}band-{line.key}")
+    width = 2.6 if line.key == "all" else 1.6
+    filled = [i for i, x in enumerate(px) if x not in hollow]
+    ax.plot(px, pv, marker=marker, markersize=5, color=colour, linewidth=width, linestyle=DASHES[k % len(DASHES)],
+            label=line.label, gid=f"{id_prefix}series-{line.key}", markevery=filled)
+    open_pts = [(x, v) for x, v in zip(px, pv, strict=True) if x in hollow]
+    if open_pts:
+        ox, ov = zip(*open_pts, strict=True)
+        ax.plot(ox, ov, marker=marker, markersize=6, linestyle="none", markerfacecolor="white",
+                markeredgecolor=colour, gid=f"{id_prefix}provisional-{line.key}")
+    return True
+
+
 def trend_chart(key: str, title: str, desc: str, x_labels: list[str], lines: list[Line], *,
-                y_label: str, id_prefix: str = "", hollow: list[int] = ()) -> str:
+                y_label: str, id_prefix: str = "", hollow: list[int] = (), narrow: bool = False) -> str:
     """Estimates over waves: a line per series with its 95% interval band; SVG ids ``<prefix>series-<key>``.
 
     Points at the x positions in ``hollow`` (waves still in the field) are drawn as open markers.
+    ``narrow=True`` draws small multiples for a phone instead: one panel per series, stacked, on a shared
+    y axis, about 260 pt wide, so the text stays near its set size on a 375 px screen.
     """
+    if narrow:
+        return _trend_panels(key, title, desc, x_labels, lines, y_label=y_label, id_prefix=id_prefix, hollow=hollow)
     with _drawing():
         from matplotlib.figure import Figure
 
@@ -95,31 +126,37 @@ def trend_chart(key: str, title: str, desc: str, x_labels: list[str], lines: lis
         xs = list(range(len(x_labels)))
         series = {}
         for k, line in enumerate(lines):
-            colour = PALETTE[k % len(PALETTE)]
-            pts = [(x, v, lo, hi) for x, v, lo, hi in zip(xs, line.values, line.low, line.high, strict=True) if v is not None]
-            if not pts:
-                continue
-            px, pv, plo, phi = zip(*pts, strict=True)
             gid = f"{id_prefix}series-{line.key}"
-            band = [(x, lo, hi) for x, _, lo, hi in pts if lo is not None and hi is not None]
-            if band:
-                bx, blo, bhi = zip(*band, strict=True)
-                ax.fill_between(bx, blo, bhi, color=colour, alpha=0.12, linewidth=0, gid=f"{id_prefix}band-{line.key}")
-            width = 2.6 if line.key == "all" else 1.6
-            filled = [k for k, x in enumerate(px) if x not in hollow]
-            ax.plot(px, pv, marker="o", markersize=4, color=colour, linewidth=width, label=line.label, gid=gid,
-                    markevery=filled)
-            open_pts = [(x, v) for x, v in zip(px, pv, strict=True) if x in hollow]
-            if open_pts:
-                ox, ov = zip(*open_pts, strict=True)
-                ax.plot(ox, ov, marker="o", markersize=6, linestyle="none", markerfacecolor="white",
-                        markeredgecolor=colour, gid=f"{id_prefix}provisional-{line.key}")
-            series[gid] = (line.label, line.texts)
+            if _draw_line(ax, k, line, xs, id_prefix, hollow):
+                series[gid] = (line.label, line.texts)
         ax.set_xticks(xs, x_labels)
         ax.set_ylabel(y_label)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         if series:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        fig.tight_layout()
+        return _svg(fig, key, title, desc, series)
+
+
+def _trend_panels(key: str, title: str, desc: str, x_labels: list[str], lines: list[Line], *,
+                  y_label: str, id_prefix: str, hollow: list[int] = ()) -> str:
+    with _drawing():
+        from matplotlib.figure import Figure
+
+        shown = [(k, line) for k, line in enumerate(lines) if any(v is not None for v in line.values)]
+        fig = Figure(figsize=(3.6, 0.4 + 1.45 * max(1, len(shown))))
+        axes = fig.subplots(max(1, len(shown)), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+        xs = list(range(len(x_labels)))
+        series = {}
+        for ax, (k, line) in zip(axes, shown, strict=False):
+            gid = f"{id_prefix}series-{line.key}"
+            _draw_line(ax, k, line, xs, id_prefix, hollow)
+            series[gid] = (line.label, line.texts)
+            ax.set_title(line.label, loc="left", fontsize=10, fontweight="bold")
+            ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+            ax.locator_params(axis="y", nbins=3)
+        axes[-1].set_xticks(xs, x_labels, rotation=30 if len(xs) > 4 else 0, ha="right" if len(xs) > 4 else "center")
+        fig.supylabel(y_label, fontsize=10)
         fig.tight_layout()
         return _svg(fig, key, title, desc, series)
 

@@ -17,8 +17,8 @@ from survey.services.quality import trends as quality_trends
 from survey.services.quality.reports import MEASURES, Filters
 
 
-def trend_chart(tr: quality_trends.Trends, table: tables.Table, id_prefix: str = "") -> str:
-    """The trend chart with the same figures (same rounding) as its table."""
+def trend_chart(tr: quality_trends.Trends, table: tables.Table, id_prefix: str = "", narrow: bool = False) -> str:
+    """The trend chart with the same figures (same rounding) as its table (``narrow``: small multiples)."""
     lines = []
     for s, row in zip(tr.series, table.rows, strict=True):
         pts = s.points
@@ -29,7 +29,7 @@ def trend_chart(tr: quality_trends.Trends, table: tables.Table, id_prefix: str =
     desc = _("Estimate per wave with its 95% interval band, for the bank and each tier. The table beside the chart gives the same figures.")
     hollow = [k for k, w in enumerate(tr.waves) if w in tr.provisional]
     return charts.trend_chart(f"chart-{id_prefix}{tr.measure}", title, desc, [tables.wave_heading(w) for w in tr.waves],
-                              lines, y_label=title, id_prefix=id_prefix, hollow=hollow)
+                              lines, y_label=title, id_prefix=id_prefix, hollow=hollow, narrow=narrow)
 
 
 def render_report(session: Session, wave: Wave) -> str:
