@@ -270,6 +270,23 @@ def test_the_client_form_can_be_completed_with_the_keyboard_alone(demo, site, br
     assert urlsplit(browser.current_url).path == "/s/thanks", browser.find_element(By.TAG_NAME, "main").text[:300]
 
 
+def test_enter_in_a_radio_submits_the_form_not_the_language_switch(demo, site, browser, links):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    browser.delete_all_cookies()
+    browser.get(f"{site}/s/{links[2]}?lang=en")
+    radio = browser.find_element(By.CSS_SELECTOR, "fieldset.question input[type=radio]")
+    radio.click()
+    page = browser.find_element(By.TAG_NAME, "html")
+    radio.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert browser.find_elements(By.ID, "problems"), "Enter submitted the form: the missing answers are listed"
+
+
 def test_the_language_switch_keeps_the_answers(demo, site, browser, links):
     from selenium.webdriver.common.by import By
 
