@@ -17,6 +17,7 @@ docs/screenshots/ holds.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -97,7 +98,7 @@ def sign_in(driver, site: str, demo, username: str) -> None:
     driver.get(f"{site}/login?lang=en")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(demo.result.passwords[username])
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     assert "/login" not in urlsplit(driver.current_url).path, f"{username} could not sign in"
 
 
@@ -254,7 +255,8 @@ def test_axe_finds_no_serious_violation_on_any_page(demo, site, browser, links, 
                 browser.get(f"{site}/s/{token}?lang={lang}")
                 check_page(browser, f"{'client':12} {lang:5} {width:4} closed: {status} link", results, failures)
     with capsys.disabled():
-        print(f"\naxe-core {AXE.parent.name}: {len(results)} page x width x language combinations")
+        version = json.loads((AXE.parent / "package.json").read_text())["version"]
+        print(f"\naxe-core {version}: {len(results)} page x width x language combinations")
         print("\n".join(results))
     assert len(results) >= 40
     assert not failures, "\n".join(failures)
@@ -405,6 +407,7 @@ def test_screenshots_at_375_px(demo, site, browser, links):
     shoot(f"/s/{links[3]}?lang=en", "client-form-375.png")
     sign_in(browser, site, demo, "quality")
     shoot("/quality/?lang=en", "quality-overview-375.png")
+    shoot("/quality/trends?lang=en", "quality-trends-375.png")
     sign_in(browser, site, demo, "interviewer1")
     set_width(browser, 375)
     browser.get(f"{site}/staff/fieldwork/my?lang=en")
