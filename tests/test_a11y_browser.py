@@ -413,3 +413,27 @@ def test_screenshots_at_375_px(demo, site, browser, links):
     browser.get(f"{site}/staff/fieldwork/my?lang=en")
     case = browser.find_element(By.CSS_SELECTOR, "main table a[href*='/staff/fieldwork/cases/']").get_attribute("href")
     shoot(urlsplit(case).path + "?lang=en", "interviewer-case-375.png")
+
+
+def test_the_0_to_10_scale_is_one_row_with_its_end_labels_under_0_and_10(demo, site, browser, links, capsys):
+    browser.delete_all_cookies()
+    sizes = {}
+    for width in (360, 375):
+        set_width(browser, width)
+        browser.get(f"{site}/s/{links[2]}?lang=en")
+        boxes = browser.execute_script("""
+            const labels = [...document.querySelectorAll('.scale.eleven label')].slice(0, 11);
+            const ends = [...document.querySelector('.scale-ends').children];
+            const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+            return {labels: labels.map(r), ends: ends.map(r), page: document.documentElement.scrollWidth};""")
+        tops = {round(b[1]) for b in boxes["labels"]}
+        assert len(tops) == 1, f"the 0-10 scale wraps at {width} px: rows at {sorted(tops)}"
+        first, last = boxes["labels"][0], boxes["labels"][-1]
+        start, end = boxes["ends"]
+        assert start[1] >= first[3] and abs(start[0] - first[0]) < 2  # "0 = ..." under the 0
+        assert end[1] >= last[3] and abs(end[2] - last[2]) < 2  # "10 = ..." under the 10, right-aligned
+        assert boxes["page"] <= width
+        sizes[width] = (round(first[2] - first[0], 1), round(first[3] - first[1], 1))
+    with capsys.disabled():
+        print(f"\n0-10 scale target (width, height) in px by screen width: {sizes}")
+    assert all(w >= 24 and h >= 44 for w, h in sizes.values()), sizes  # WCAG 2.5.8 (24 px); 44 px tall
