@@ -79,14 +79,16 @@ def drivers():
     ctx = page_context(db, request.args)
     rep = quality_scorecards.driver_report(db, ctx.wave, ctx.filters) if ctx.wave else None
     tbls = [tables.driver_table(rep)] if rep else []
-    chart = ""
+    chart = panels = ""
     if rep and rep.rows:
         points = [(r.item.code, row[0].text, r.importance, r.performance.estimate if r.performance else float("nan"),
                    f"{row[2].text}; {row[1].text}") for r, row in zip(rep.rows, tbls[0].rows, strict=True)]
-        chart = charts.driver_chart("chart-drivers", _("Importance–performance grid"),
-                                    _("Each service item placed by its importance (share of R², across) and its performance (mean 1–5, up). Dashed lines mark the averages. The table gives the same figures."),
-                                    points, x_label=_("Importance: share of R², %"), y_label=_("Performance: mean 1–5"))
-    return _page("quality/drivers.html", ctx, tbls, "drivers", rep=rep, chart=chart)
+        chart, panels = (charts.driver_chart(
+            key, _("Importance–performance grid"),
+            _("Each service item placed by its importance (share of R², across) and its performance (mean 1–5, up). Dashed lines mark the averages. The table gives the same figures."),
+            points, x_label=_("Importance: share of R², %"), y_label=_("Performance: mean 1–5"), narrow=narrow)
+            for key, narrow in (("chart-drivers", False), ("chart-drivers-narrow", True)))
+    return _page("quality/drivers.html", ctx, tbls, "drivers", rep=rep, chart=chart, panels=panels)
 
 
 @bp.get("/scorecards")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -162,19 +163,28 @@ def _trend_panels(key: str, title: str, desc: str, x_labels: list[str], lines: l
 
 
 def driver_chart(key: str, title: str, desc: str, points: list[tuple[str, str, float, float, str]], *,
-                 x_label: str, y_label: str) -> str:
-    """Importance–performance grid: ``(code, label, importance %, performance, text)`` per item."""
+                 x_label: str, y_label: str, narrow: bool = False) -> str:
+    """Importance–performance grid: ``(code, label, importance %, performance, text)`` per item.
+
+    ``narrow=True``: for a phone, about 260 pt wide, labels wrapped and kept inside the axes
+    (SVG ids ``narrow-item-<code>``)."""
     with _drawing():
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(7.2, 4.4))
+        fig = Figure(figsize=(3.6, 4.4) if narrow else (7.2, 4.4))
         ax = fig.add_subplot()
         usable = [p for p in points if p[2] == p[2] and p[3] == p[3]]
+        middle = (min(p[2] for p in usable) + max(p[2] for p in usable)) / 2 if usable else 0
         series = {}
         for code, label, x, y, text in usable:
-            gid = f"item-{code}"
+            gid = f"{'narrow-' if narrow else ''}item-{code}"
             ax.plot([x], [y], marker="o", markersize=7, linestyle="none", color=PALETTE[0], gid=gid)
-            ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
+            if narrow:  # wrapped, and to the left of points in the right half, so labels stay on the chart
+                left = x > middle
+                ax.annotate(textwrap.fill(label, 18), (x, y), textcoords="offset points", xytext=(-5 if left else 5, 3),
+                            ha="right" if left else "left", fontsize=7)
+            else:
+                ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
             series[gid] = (label, [text])
         if usable:
             ax.axvline(sum(p[2] for p in usable) / len(usable), color="#888888", linestyle="--", linewidth=0.8)
