@@ -8,7 +8,7 @@ import itertools
 from sqlalchemy.orm import Session
 
 from survey.models import Branch, Invitation, StaffUser, Wave
-from tests.factories import make_client, make_invitation, make_user, make_wave
+from tests.factories import make_client, make_user, make_wave
 
 # 11:00 in Beijing / Shanghai on a Monday: inside the default calling hours 9–20
 IN_HOURS = dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.UTC)
@@ -27,8 +27,11 @@ def field_wave(session: Session, **settings) -> Wave:
 
 def field_case(session: Session, wave: Wave, *, mode: str = "phone", assigned_to: StaffUser | None = None,
                **client_kw) -> Invitation:
+    """An open case as the draw makes it: no survey link yet (a web link is issued when first sent)."""
     client = make_client(session, **client_kw)
-    inv, _token = make_invitation(session, wave, client, mode=mode)
+    inv = Invitation(wave_id=wave.id, client_id=client.id, tier_code=client.tier_code, mode=mode)
+    session.add(inv)
+    session.flush()
     if assigned_to is not None:
         inv.assigned_to = assigned_to.id
     session.flush()

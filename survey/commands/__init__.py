@@ -1,8 +1,8 @@
 """``survey`` sub-commands by area; each module's ``register(group)`` adds its commands."""
 
-from survey.commands import fieldwork, followup, quality, sampling, setup
+from survey.commands import fieldwork, followup, lifecycle, quality, sampling, setup
 
-AREAS = (setup, sampling, fieldwork, quality, followup)
+AREAS = (setup, lifecycle, sampling, fieldwork, quality, followup)
 
 
 def register_all(group) -> None:

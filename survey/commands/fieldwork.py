@@ -9,20 +9,38 @@ from flask.cli import with_appcontext
 from survey.commands.common import wave_or_exit
 
 
+def echo_mail(result) -> None:
+    """One line on a mailing (``fieldwork.mail.SendResult``), and one on the cases held back."""
+    click.echo(f"{result.sent} invitation(s) sent ({result.reused} with the link already issued"
+               + (f", {len(result.reissued)} with a reissued link" if result.reissued else "") + ")")
+    if result.held:
+        click.echo(f"{len(result.held)} case(s) held back: their link was handed out and cannot be written "
+                   "again; --reissue replaces it (the old link stops working)")
+
+
 @click.command("send-invitations")
 @click.argument("wave")
+@click.option("--reissue", is_flag=True, help="replace handed-out links that cannot be written again (audited)")
 @with_appcontext
-def send_invitations_command(wave):
-    """E-mail the survey link to every web-mode case of WAVE not yet sent one."""
+def send_invitations_command(wave, reissue):
+    """E-mail the survey link to every web-mode case of WAVE (in field) not yet sent one.
+
+    A link already handed out is reused; none is replaced without --reissue."""
     from survey.commands.common import progress_bar
     from survey.db import session_scope
     from survey.services.fieldwork.mail import Mailer, send_invitations
 
     bar = progress_bar()
     with session_scope() as session:
-        n = send_invitations(session, wave_or_exit(session, wave), Mailer.from_config(current_app.config), progress=bar)
+        w = wave_or_exit(session, wave)
+        if w.status != "in_field":
+            bar.close()
+            raise click.ClickException(f"wave {w.name} is not in field ({w.status}): "
+                                       f"run survey open-fieldwork {w.name} first")
+        result = send_invitations(session, w, Mailer.from_config(current_app.config), progress=bar,
+                                  reissue=reissue, actor="cli")
     bar.close()
-    click.echo(f"{n} invitation(s) sent")
+    echo_mail(result)
 
 
 @click.command("send-reminders")

@@ -124,8 +124,9 @@ def draw_command(wave, seed, reset, confirm):
     for code, n in result.released.items():
         click.echo(f"  {code:<12} frame {result.draw.frame_counts[code]:>9}  invited {n:>6}  "
                    f"reserve {result.reserve[code]:>6}")
-    if result.tokens:
-        click.echo(f"{len(result.tokens)} web invitation(s) got a survey link (sent by the fieldwork messages)")
+    if result.web:
+        click.echo(f"{result.web} web invitation(s): their links are e-mailed when fieldwork opens")
+    click.echo(f"next: survey open-fieldwork {w.name}")
 
 
 @click.command("release")

@@ -8,7 +8,7 @@ from survey.services import invitations, responses, waves
 
 
 def _closed(status: str):
-    code = {"unknown": 404, "used": 409, "expired": 410}[status]
+    code = {"unknown": 404, "used": 409, "expired": 410, "closed": 410}[status]
     return render_template("public/closed.html", status=status), code
 
 

@@ -1,9 +1,17 @@
-"""Survey links: unguessable single-use tokens with an expiry; only their hash is stored."""
+"""Survey links: unguessable single-use tokens with an expiry; only their hash is stored.
+
+A link issued with the application's secret key (``key=``) is *derived*: its token is an HMAC of
+the invitation's wave, client, kind and issue time, so whoever holds the key can write the same
+link again (a resend or a reminder reuses it) while the database alone never reveals it.  A link
+issued without the key is random and can be shown only once.
+"""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -16,6 +24,7 @@ from survey.models import Client, Invitation, Response, StaffUser, Wave, utcnow
 from survey.services import audit
 
 TOKEN_BYTES = 24  # 192 bits from the OS's CSPRNG
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def new_token() -> str:
@@ -28,7 +37,7 @@ def token_hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class TokenState:
-    """What a token opens: ``status`` is ok, unknown, used or expired."""
+    """What a token opens: ``status`` is ok, unknown, used, expired or closed (fieldwork over)."""
 
     status: str
     invitation: Invitation | None = None
@@ -42,15 +51,37 @@ def lookup(session: Session, token: str, now: dt.datetime | None = None) -> Toke
         return TokenState("unknown")
     if inv.used_at is not None:
         return TokenState("used", inv)
+    if inv.status != "open" or (inv.kind != "winback" and inv.wave.status == "closed"):
+        return TokenState("closed", inv)
     if inv.expires_at is not None and inv.expires_at <= (now or utcnow()):
         return TokenState("expired", inv)
     return TokenState("ok", inv)
 
 
-def issue_token(inv: Invitation, ttl_days: int, now: dt.datetime | None = None) -> str:
-    """Give ``inv`` a fresh link (a reminder re-issues one); returns the token, shown only now."""
+def derived_token(inv: Invitation, key: str) -> str | None:
+    """The token of ``inv``'s current link re-derived with ``key``, or None when its link was not
+    issued with that key (a random link, another key, or no link)."""
+    if not key or inv.token_hash is None or inv.issued_at is None:
+        return None
+    token = _derive(inv, key, inv.issued_at)
+    return token if hmac.compare_digest(token_hash(token), inv.token_hash) else None
+
+
+def _derive(inv: Invitation, key: str, issued_at: dt.datetime) -> str:
+    micros = (issued_at.astimezone(dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
+    message = f"survey-link|{inv.wave_id}|{inv.client_id}|{inv.kind or 'sample'}|{micros}".encode()
+    digest = hmac.new(key.encode("utf-8"), message, hashlib.sha256).digest()[:TOKEN_BYTES]
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def issue_token(inv: Invitation, ttl_days: int, now: dt.datetime | None = None, *, key: str | None = None) -> str:
+    """Give ``inv`` a new link, replacing any earlier one; returns the token.
+
+    With ``key`` (the app's secret key) the token is derived, so it can be written again later
+    (:func:`derived_token`); without it the token is random and shown only now.
+    """
     now = now or utcnow()
-    token = new_token()
+    token = _derive(inv, key, now) if key else new_token()
     inv.token_hash = token_hash(token)
     inv.issued_at = now
     inv.expires_at = now + dt.timedelta(days=ttl_days)

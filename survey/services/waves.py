@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -35,6 +36,39 @@ def wave_settings(wave: Wave) -> dict:
     return {**DEFAULT_SETTINGS, **(wave.settings or {})}
 
 
+# kept with the wave but not copied to the next one: the plan is confirmed afresh for every wave
+NOT_COPIED = ("plan",)
+
+
+def modes_by_tier(wave: Wave) -> dict[str, str]:
+    """Contact mode per tier: the wave's ``modes`` setting over the tier scheme's default modes."""
+    chosen = wave_settings(wave).get("modes") or {}
+    return {t.code: chosen.get(t.code) or t.default_mode for t in wave.tier_scheme.tiers}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, kept inside the target month (31 January + 1 month = 28/29 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def next_period(session: Session, after: Wave | None = None) -> tuple[dt.date, dt.date]:
+    """The default period of a new wave: the quarter after ``after`` (or after the latest wave),
+    else the current calendar quarter."""
+    after = after or latest_wave(session)
+    if after is not None:
+        start = after.period_end + dt.timedelta(days=1)
+    else:
+        today = dt.date.today()
+        start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return start, add_months(start, 3) - dt.timedelta(days=1)
+
+
+def latest_wave(session: Session) -> Wave | None:
+    return session.scalar(select(Wave).order_by(Wave.period_start.desc(), Wave.id.desc()).limit(1))
+
+
 def create_wave(
     session: Session,
     *,
@@ -43,7 +77,11 @@ def create_wave(
     period_end: dt.date,
     actor: StaffUser | None,
     settings: dict | None = None,
+    from_wave: Wave | None = None,
 ) -> Wave:
+    """A new draft wave; ``from_wave`` gives its settings (but not its plan), questionnaire version
+    and tier scheme, else the current questionnaire, the active scheme and the default settings.
+    ``settings`` override either."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_l("name is required"), [("name", "required")])
@@ -51,14 +89,19 @@ def create_wave(
         raise ValidationFailed(_l("the period ends before it starts"), [("period_end", "before start")])
     if session.scalar(select(Wave.id).where(Wave.name == name)):
         raise ValidationFailed(_l("a wave named %(name)r already exists", name=name), [("name", "taken")])
-    qn = questionnaires.current(session)
-    scheme = tiers.ensure_default_scheme(session)
-    wave = Wave(name=name, period_start=period_start, period_end=period_end, questionnaire_id=qn.id,
-                tier_scheme_id=scheme.id, status="draft", settings={**DEFAULT_SETTINGS, **(settings or {})},
+    if from_wave is not None:
+        qn_id, scheme_id = from_wave.questionnaire_id, from_wave.tier_scheme_id
+        base = {k: v for k, v in wave_settings(from_wave).items() if k not in NOT_COPIED}
+    else:
+        qn_id, scheme_id = questionnaires.current(session).id, tiers.ensure_default_scheme(session).id
+        base = dict(DEFAULT_SETTINGS)
+    wave = Wave(name=name, period_start=period_start, period_end=period_end, questionnaire_id=qn_id,
+                tier_scheme_id=scheme_id, status="draft", settings={**base, **(settings or {})},
                 created_by=actor.id if isinstance(actor, StaffUser) else None)
     session.add(wave)
     session.flush()
-    audit.record(session, actor, "wave.created", "wave", wave.id, name=name)
+    audit.record(session, actor, "wave.created", "wave", wave.id, name=name,
+                 from_wave=from_wave.name if from_wave is not None else None)
     return wave
 
 

@@ -9,6 +9,7 @@ from survey.errors import ValidationFailed
 from survey.models import MODES
 from survey.security import AREA_ROLES, roles_required
 from survey.services import invitations, waves
+from survey.services.lifecycle import transitions as lifecycle_transitions
 from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
@@ -30,25 +31,34 @@ def _parse_date(value: str, field: str, problems: dict) -> dt.date | None:
 @bp.route("/waves/new", methods=["GET", "POST"])
 @supervisors_only
 def wave_new():
+    """A new draft wave, copied from an earlier one (default: the latest) or from the defaults."""
+    db = get_session()
     problems: dict[str, str] = {}
+    latest = waves.latest_wave(db)
     form = request.form
-    if request.method == "POST":
+    if request.method == "GET":
+        start, end = waves.next_period(db, latest)
+        form = {"period_start": start.isoformat(), "period_end": end.isoformat(),
+                "copy_from": str(latest.id) if latest else ""}
+    else:
         start = _parse_date(form.get("period_start", ""), "period_start", problems)
         end = _parse_date(form.get("period_end", ""), "period_end", problems)
+        source = form.get("copy_from", "")
         if not form.get("name", "").strip():
             problems["name"] = _("A name is required.")
         if not problems:
-            db = get_session()
             try:
                 wave = waves.create_wave(db, name=form["name"], period_start=start, period_end=end,
-                                         actor=current_user, settings={"web_enabled": bool(form.get("web_enabled"))})
+                                         actor=current_user,
+                                         from_wave=waves.get_wave(db, int(source)) if source.isdigit() else None)
                 db.commit()
                 flash(_("Wave created."))
                 return redirect(url_for("staff.wave_detail", wave_id=wave.id))
             except ValidationFailed as exc:
                 db.rollback()
                 problems.update({f: str(exc) for f, _why in exc.problems} or {"name": str(exc)})
-    return render_template("staff/wave_new.html", form=form, problems=problems), (422 if problems else 200)
+    return render_template("staff/wave_new.html", form=form, problems=problems,
+                           earlier=[w for w, _n, _r in waves.list_waves(db)]), (422 if problems else 200)
 
 
 @bp.get("/waves/<int:wave_id>")
@@ -56,7 +66,8 @@ def wave_detail(wave_id: int):
     db = get_session()
     wave = waves.get_wave(db, wave_id)
     return render_template("staff/wave.html", wave=wave, tiers=waves.tier_summary(db, wave),
-                           tier_names={t.code: t for t in wave.tier_scheme.tiers})
+                           tier_names={t.code: t for t in wave.tier_scheme.tiers},
+                           allowed=lifecycle_transitions.allowed(wave))
 
 
 @bp.route("/waves/<int:wave_id>/invite", methods=["GET", "POST"])

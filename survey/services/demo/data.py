@@ -16,6 +16,7 @@ from survey.services.demo import fieldwork as demo_fieldwork
 from survey.services.demo import followup as demo_followup
 from survey.services.demo import past as demo_past
 from survey.services.fieldwork.queue import FIELD_MODES
+from survey.services.lifecycle import transitions as lifecycle
 from survey.services.samples import draw as sampling_draw
 from survey.services.samples import plan as sampling_plan
 
@@ -156,7 +157,7 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
         opened = dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(days=3)
         sampling_draw.draw_sample(session, wave, "demo", seed=int(rng.integers(0, 2**62)), params=plan, now=opened,
                                   confirm=True)  # the demo supervisor confirms its plan
-        wave.status = "in_field"
+        lifecycle.open_fieldwork(session, wave, "demo", now=opened)  # no mail: the demo prints a few links
         drawn = session.scalars(select(Invitation).where(Invitation.wave_id == wave.id,
                                                          Invitation.status == "open")).all()
         drawn = sorted(drawn, key=lambda i: (position[i.tier_code], i.release_rank))
@@ -183,7 +184,8 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
                     values = _answers_for(rng, questions, inv.tier_code, w_index,
                                           manager_effect[manager_of[int(inv.client_id)]])
                     demo_past.store_response(session, inv, values, by_id, who, at)
-        session.get(Wave, wave_id).status = "closed"
+        lifecycle.close_fieldwork(session, session.get(Wave, wave_id), "demo",
+                                  now=dt.datetime.combine(end, dt.time(18), tzinfo=dt.UTC))
         session.flush()
     step("waves", len(all_waves), len(all_waves))
     demo_followup.build(session, rng)

@@ -2,8 +2,13 @@
 
 With ``SMTP_HOST`` configured the messages go out through SMTP; without it (demo, tests) each
 is written to ``OUTBOX_DIR`` as an ``.eml`` file.  Every message carries an opt-out link that
-works without login, and is recorded in ``messages``.  Only the hash of a survey token is
-stored, so each message (a reminder too) issues a fresh token to put in its link.
+works without login, and is recorded in ``messages``.
+
+Sending never invalidates a link already handed out.  Links are issued with the app's secret
+key (``invitations.issue_token(key=...)``), so a reminder or a resend writes the *same* link
+again.  A case with no live link gets a new one.  A case whose live link cannot be written
+again (a random link handed out by hand, or one made under another secret key) is held back,
+unless the sender asks to reissue it (``reissue=True``). Each reissue is audited with the cases.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import datetime as dt
 import smtplib
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -72,9 +77,9 @@ TEXT = {
                    "satisfaction survey:\n{link}\nThe link is for you only and works until {expires}.\n"),
     "reminder": ("提醒：客户满意度调查 / Reminder: client satisfaction survey",
                  "尊敬的{name}：\n\n我们尚未收到您的回答。您的意见对我们很重要：\n{link}\n"
-                 "（此前的链接已失效，请使用本链接。有效期至 {expires}。）\n\n"
+                 "（链接有效期至 {expires}。）\n\n"
                  "Dear {name},\n\nWe have not yet received your answers, and your view matters to us:\n{link}\n"
-                 "(Earlier links no longer work; please use this one. It works until {expires}.)\n"),
+                 "(The link works until {expires}.)\n"),
 }
 FOOTER = ("\n--\n如不希望再收到调查邀请或电话，请点击 / To receive no more survey messages or calls:\n{optout}\n")
 
@@ -94,8 +99,31 @@ def compose(mailer: Mailer, inv: Invitation, client: Client, kind: str, token: s
     return msg
 
 
-def _deliver(session: Session, mailer: Mailer, inv: Invitation, kind: str, ttl_days: int, now: dt.datetime) -> None:
-    token = invitations.issue_token(inv, ttl_days, now=now)
+@dataclass(frozen=True)
+class SendResult:
+    """What a run of :func:`send_invitations` did: messages sent, of which with a link reused or
+    reissued, and the cases held back because their handed-out link cannot be written again."""
+
+    sent: int = 0
+    reused: int = 0
+    reissued: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+
+
+def _link(inv: Invitation, mailer: Mailer, ttl_days: int, now: dt.datetime, *, reissue: bool) -> tuple[str | None, str]:
+    """(token, how) for the message to ``inv``: how is new, reused, reissued, or held (token None)."""
+    live = inv.token_hash is not None and (inv.expires_at is None or inv.expires_at > now)
+    if not live:
+        return invitations.issue_token(inv, ttl_days, now=now, key=mailer.secret_key), "new"
+    token = invitations.derived_token(inv, mailer.secret_key)
+    if token is not None:
+        return token, "reused"
+    if reissue:
+        return invitations.issue_token(inv, ttl_days, now=now, key=mailer.secret_key), "reissued"
+    return None, "held"
+
+
+def _deliver(session: Session, mailer: Mailer, inv: Invitation, kind: str, token: str, now: dt.datetime) -> None:
     msg = compose(mailer, inv, inv.client, kind, token)
     mailer.send(msg, f"{now:%Y%m%dT%H%M%S}-{inv.id}-{kind}-{uuid.uuid4().hex[:6]}")
     session.add(Message(invitation_id=inv.id, kind=kind, recipient=inv.client.email, subject=msg["Subject"],
@@ -114,23 +142,42 @@ def _web_cases(wave_id: int | None):
 
 
 def send_invitations(session: Session, wave: Wave, mailer: Mailer, *, now: dt.datetime | None = None,
-                     progress: Progress | None = None) -> int:
-    """E-mail the link to every web-mode case of ``wave`` not yet sent one; returns the count."""
+                     progress: Progress | None = None, reissue: bool = False,
+                     actor: object = "mailer") -> SendResult:
+    """E-mail the link to every web-mode case of ``wave`` (in field) not yet sent one.
+
+    A link already handed out is reused when it can be written again, else the case is held
+    back (``held``) unless ``reissue`` replaces its link, which is audited.
+    """
     now = now or utcnow()
     ttl = int(wave_settings(wave)["token_ttl_days"])
     cases = session.scalars(_web_cases(wave.id).where(Invitation.last_message_at.is_(None))).all()
+    sent, reused, reissued, held = 0, 0, [], []
     for i, inv in enumerate(cases, 1):
-        _deliver(session, mailer, inv, "invitation", ttl, now)
+        token, how = _link(inv, mailer, ttl, now, reissue=reissue)
+        if token is None:
+            held.append(inv.id)
+        else:
+            _deliver(session, mailer, inv, "invitation", token, now)
+            sent += 1
+            reused += how == "reused"
+            if how == "reissued":
+                reissued.append(inv.id)
         if progress:
             progress("invitations", i, len(cases))
-    audit.record(session, "mailer", "fieldwork.invitations_sent", "wave", wave.id, count=len(cases))
-    return len(cases)
+    audit.record(session, actor, "fieldwork.invitations_sent", "wave", wave.id, count=sent, reused=reused,
+                 held=len(held))
+    if reissued:
+        audit.record(session, actor, "fieldwork.links_reissued", "wave", wave.id, count=len(reissued),
+                     invitations=reissued[:500])
+    return SendResult(sent, reused, reissued, held)
 
 
 def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None, now: dt.datetime | None = None,
                    progress: Progress | None = None) -> int:
     """Remind those who have not answered ``reminder_after_days`` after the last message, at most
-    ``max_reminders`` times, never after an opt-out; each reminder carries a fresh link."""
+    ``max_reminders`` times, never after an opt-out; a reminder carries the same link as before
+    (a new one only when it has expired), and a link that cannot be written again is not replaced."""
     now = now or utcnow()
     due = []
     for inv in session.scalars(_web_cases(wave.id if wave else None).where(Invitation.last_message_at.isnot(None))):
@@ -140,12 +187,17 @@ def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None
         if inv.last_message_at > now - dt.timedelta(days=float(s["reminder_after_days"])):
             continue
         due.append((inv, int(s["token_ttl_days"])))
+    sent = 0
     for i, (inv, ttl) in enumerate(due, 1):
-        _deliver(session, mailer, inv, "reminder", ttl, now)
-        inv.reminders_sent += 1
+        token, _how = _link(inv, mailer, ttl, now, reissue=False)
+        if token is not None:
+            _deliver(session, mailer, inv, "reminder", token, now)
+            inv.reminders_sent += 1
+            sent += 1
         if progress:
             progress("reminders", i, len(due))
     session.flush()
-    audit.record(session, "mailer", "fieldwork.reminders_sent", "wave", wave.id if wave else "all", count=len(due))
-    return len(due)
+    audit.record(session, "mailer", "fieldwork.reminders_sent", "wave", wave.id if wave else "all", count=sent,
+                 held=len(due) - sent)
+    return sent
 

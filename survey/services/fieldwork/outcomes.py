@@ -179,3 +179,23 @@ def attempt_message(recorded: str, status: str, disposition: str | None, attempt
         return _l("Attempt recorded: the case is closed with code %(code)s.", code=_named(disposition))
     return _l("This was the last allowed attempt (%(n)s of %(max)s): it closed the case with code %(code)s.",
               n=attempts, max=max_attempts, code=_named(disposition))
+
+
+def closing_disposition(mode: str, attempt_outcomes: Iterable[str], *, attempts: int, max_attempts: int,
+                        mailed: bool) -> str:
+    """The final disposition a case still open gets when its wave's fieldwork closes.
+
+    Calls and visits follow :func:`final_disposition` over their attempts; a case that had
+    reached the wave's maximum number of attempts counts as retired (3.90 without contact), any
+    other case keeps the code of its last interim outcome, or 3.11 when never tried.  A web case
+    has no attempts: if its link was e-mailed and never answered it ends as 3.90 (other, unknown
+    eligibility: nothing came back); if no message ever went out, 3.11 (not attempted).
+
+    >>> closing_disposition("phone", ["no_answer", "busy"], attempts=2, max_attempts=6, mailed=False)
+    '3.12'
+    >>> closing_disposition("web", [], attempts=0, max_attempts=6, mailed=True)
+    '3.90'
+    """
+    if mode == "web":
+        return final_disposition([], retired=mailed)
+    return final_disposition(attempt_outcomes, retired=attempts >= max_attempts)

@@ -4,15 +4,16 @@ The draw computes the frame (``sampling_frame``) and the plan (``sampling_plan``
 selects ``release + reserve`` clients per tier with ``sampling.draw_stratified``,
 turns the first ``release`` of each tier's release order into invitations and keeps
 the rest as reserve cases.  Invitations and reserve are bulk-inserted with Core
-``insert()`` in chunks.  Web invitations get a survey token; the tokens are returned
-(only their hash is stored).
+``insert()`` in chunks.  No invitation gets a survey link here: a web invitation's link is
+issued when it is first sent (``fieldwork.mail``), so a link exists only once it is handed out.
+The draw moves a draft wave to "sampled"; only opening fieldwork (``lifecycle``) puts it in field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
@@ -33,7 +34,6 @@ from survey.models import (
     utcnow,
 )
 from survey.services import audit
-from survey.services.invitations import issue_token
 from survey.services.samples.checks import require_confirmation
 from survey.services.samples.frame import (
     CLOSED,
@@ -44,7 +44,7 @@ from survey.services.samples.frame import (
     load_frame,
 )
 from survey.services.samples.plan import PlanParams, compute_plan, stored_params
-from survey.services.waves import wave_settings
+from survey.services.waves import modes_by_tier, wave_settings
 
 CHUNK = 5_000
 RELEASE_RULE = "initial release = ceil(n_h / expected response rate), at most N_h; reserve = the rest of the draw"
@@ -55,7 +55,7 @@ class DrawResult:
     draw: Draw
     released: dict[str, int]
     reserve: dict[str, int]
-    tokens: list[tuple[int, str]] = field(default_factory=list)  # (client id, token) of web invitations
+    web: int = 0  # web invitations, e-mailed their link when fieldwork opens
 
 
 def lock_wave(session: Session, wave: Wave) -> None:
@@ -68,13 +68,11 @@ def get_draw(session: Session, wave: Wave) -> Draw | None:
 
 
 def _invitation_rows(wave: Wave, client_ids, strata, bits, ranks, prob: dict[str, float],
-                     now: dt.datetime) -> tuple[list[dict], list[tuple[int, str]]]:
-    """Invitation rows with their contact modes; web ones get a token (returned, hash stored)."""
-    mode_by_tier = {t.code: t.default_mode for t in wave.tier_scheme.tiers}
-    settings = wave_settings(wave)
-    assigned = contact_modes(bits, strata, mode_by_tier, settings["web_enabled"])
-    ttl = int(settings["token_ttl_days"])
-    rows, tokens = [], []
+                     now: dt.datetime) -> list[dict]:
+    """Invitation rows with their contact modes (the wave's mode per tier, then the contact rules)."""
+    mode_by_tier = modes_by_tier(wave)
+    assigned = contact_modes(bits, strata, mode_by_tier, wave_settings(wave)["web_enabled"])
+    rows = []
     for cid, code, flags, rank, mode, reason in zip(client_ids.tolist(), strata.tolist(), bits.tolist(),
                                                     ranks.tolist(), assigned.mode.tolist(),
                                                     assigned.reason.tolist(), strict=True):
@@ -85,12 +83,8 @@ def _invitation_rows(wave: Wave, client_ids, strata, bits, ranks, prob: dict[str
                    created_at=now)
         if flags & (OPTED_OUT | CLOSED):  # opted out or closed since the draw: kept in the design, final code
             row.update(status="done", disposition="2.11" if flags & OPTED_OUT else "4.10")
-        elif mode == "web":
-            inv = Invitation()
-            tokens.append((cid, issue_token(inv, ttl, now=now)))
-            row.update(token_hash=inv.token_hash, issued_at=inv.issued_at, expires_at=inv.expires_at)
         rows.append(row)
-    return rows, tokens
+    return rows
 
 
 def _insert(session: Session, table, rows: list[dict], progress, done: int, total: int) -> int:
@@ -137,8 +131,7 @@ def draw_sample(session: Session, wave: Wave, actor: StaffUser | str | None, *, 
     out = result.release_order < limit
     ids, bits = frame.client_ids[result.indices], frame.bits[result.indices]
     prob = {c: release[c] / frame.population[c] if frame.population[c] else 0.0 for c in codes}
-    rows, tokens = _invitation_rows(wave, ids[out], result.strata[out], bits[out], result.release_order[out],
-                                    prob, now)
+    rows = _invitation_rows(wave, ids[out], result.strata[out], bits[out], result.release_order[out], prob, now)
     back = ~out
     reserve = [dict(wave_id=wave.id, client_id=cid, tier_code=code, release_rank=rank, inclusion_prob=p)
                for cid, code, rank, p in zip(ids[back].tolist(), result.strata[back].tolist(),
@@ -167,7 +160,7 @@ def draw_sample(session: Session, wave: Wave, actor: StaffUser | str | None, *, 
                  algorithm=result.algorithm, numpy_version=result.numpy_version, frame_counts=frame.population,
                  exclusions=frame.excluded, unknown_tier=frame.unknown_tier, allocation=allocation["tiers"],
                  invitations=len(rows), reserve=len(reserve), confirmed_checks=[c.key for c in checks])
-    return DrawResult(draw, release, kept, tokens)
+    return DrawResult(draw, release, kept, sum(1 for r in rows if r["mode"] == "web" and r["status"] == "open"))
 
 
 def fieldwork_started(session: Session, wave: Wave) -> str | None:
@@ -192,9 +185,10 @@ def reset_draw(session: Session, wave: Wave, actor: StaffUser | str | None) -> N
     if draw is None:
         raise Conflict(_l("wave %(wave)s has not been drawn", wave=wave.name))
     why = fieldwork_started(session, wave)
-    if why or wave.status == "closed":
-        raise Conflict(_l("the draw of wave %(wave)s cannot be reset: %(why)s", wave=wave.name,
-                          why=why or _l("the wave is closed")))
+    if why is None and wave.status != "sampled":
+        why = _l("the wave is closed") if wave.status == "closed" else _l("fieldwork has been opened")
+    if why:
+        raise Conflict(_l("the draw of wave %(wave)s cannot be reset: %(why)s", wave=wave.name, why=why))
     removed = session.execute(delete(Invitation.__table__).where(
         Invitation.wave_id == wave.id, Invitation.kind == "sample")).rowcount
     reserve = session.execute(delete(ReserveCase.__table__).where(ReserveCase.wave_id == wave.id)).rowcount
@@ -212,11 +206,11 @@ def reserve_left(session: Session, wave: Wave) -> dict[str, int]:
 
 
 def release_reserve(session: Session, wave: Wave, tier_code: str, count: int, actor: StaffUser | str | None,
-                    *, now: dt.datetime | None = None) -> list[tuple[int, str]]:
+                    *, now: dt.datetime | None = None) -> int:
     """Release the next ``count`` reserve cases of a tier (lowest release rank first) as invitations.
 
     The tier's invitations then carry the inclusion probability released / N_h.  Returns the
-    new web tokens.  Refuses more than the reserve holds.
+    number released.  Refuses more than the reserve holds.
     """
     lock_wave(session, wave)
     draw = get_draw(session, wave)
@@ -244,7 +238,7 @@ def release_reserve(session: Session, wave: Wave, tier_code: str, count: int, ac
         Invitation.wave_id == wave.id, Invitation.tier_code == tier_code, Invitation.release_rank.is_not(None)))
     big_n = int(draw.frame_counts[tier_code])
     prob = (released + count) / big_n
-    rows, tokens = _invitation_rows(wave, ids, np.array([tier_code] * count),
+    rows = _invitation_rows(wave, ids, np.array([tier_code] * count),
                                     bits, np.array([c.release_rank for c in cases]), {tier_code: prob}, now)
     _insert(session, Invitation.__table__, rows, None, 0, len(rows))
     session.execute(delete(ReserveCase.__table__).where(ReserveCase.id.in_([c.id for c in cases])))
@@ -254,4 +248,4 @@ def release_reserve(session: Session, wave: Wave, tier_code: str, count: int, ac
     audit.record(session, actor, "sample.released", "wave", wave.id, tier=tier_code, count=count,
                  ranks=[cases[0].release_rank, cases[-1].release_rank], released_total=released + count,
                  inclusion_prob=prob)
-    return tokens
+    return count

@@ -31,7 +31,7 @@ from survey.errors import Conflict, ValidationFailed, joined
 from survey.models import Answer, Invitation, Response, Setting, StaffUser, Wave
 from survey.services import audit, questionnaires
 from survey.services.samples.frame import Frame, load_frame
-from survey.services.waves import wave_settings
+from survey.services.waves import modes_by_tier, wave_settings
 
 METHODS = ("proportional", "equal", "neyman", "optimal")
 DEFAULT_COSTS = {"phone": 30.0, "in_person": 200.0, "web": 2.0}
@@ -219,7 +219,7 @@ def compute_plan(session: Session, wave: Wave, params: PlanParams, frame: Frame 
     frame = frame if frame is not None else load_frame(session, wave)
     rate = float(wave_settings(wave)["expected_response_rate"]) or 1.0
     pops = frame.population
-    mode_by_tier = {t.code: t.default_mode for t in wave.tier_scheme.tiers}
+    mode_by_tier = modes_by_tier(wave)
     mix = frame.mode_mix(mode_by_tier)
     costs = fieldwork_costs(session)
     fallback_cost = costs.get(mode_by_tier.get(next(iter(pops), ""), "phone"), 1.0)

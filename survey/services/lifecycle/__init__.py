@@ -1,0 +1,1 @@
+"""A wave's life: the stage transitions (``transitions``) and the settings people change (``settings``)."""
