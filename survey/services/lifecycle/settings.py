@@ -135,8 +135,8 @@ def parse(spec: Spec, raw: str) -> Any:
     if spec.kind == "hours":
         parts = [p for p in text.replace("–", "-").replace(",", "-").replace(" ", "").split("-") if p]
         if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 0 <= int(parts[0]) < int(parts[1]) <= 24:
-            raise ValueError(_l("%(key)s must be two hours from 0 to 24, the first before the second (e.g. 9-20), "
-                                "but got %(value)r", key=spec.key, value=raw))
+            raise ValueError(_l("%(key)s must be two hours from 0 to 24, start before end (e.g. 9-20), but got %(value)r",
+                                key=spec.key, value=raw))
         return [int(parts[0]), int(parts[1])]
     if spec.kind == "mode":
         if text == "default" or text in MODES:
