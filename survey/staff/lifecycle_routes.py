@@ -79,8 +79,9 @@ def wave_settings_page(wave_id: int):
     specs = lifecycle_settings.specs(wave)
     problems, form = {}, {}
     if request.method == "POST":
-        form = {s.key: ("true" if request.form.get(s.key) else "false") if s.kind == "bool"
-                else request.form.get(s.key, "") for s in specs if lifecycle_settings.editable(wave, s)}
+        # a checkbox follows a hidden "false" of the same name, so the last value sent is the one that counts
+        form = {s.key: request.form.getlist(s.key)[-1] for s in specs
+                if s.key in request.form and lifecycle_settings.editable(wave, s)}
         try:
             changed = lifecycle_settings.change_settings(db, wave, form, current_user)
             db.commit()
