@@ -13,6 +13,7 @@ from survey.services import waves
 from survey.services.followup.triggers import triggers_for
 from survey.services.lifecycle import settings as lifecycle_settings
 from survey.services.lifecycle import transitions
+from survey.services.samples import draw as sampling_draw
 from survey.services.samples import plan as sampling_plan
 from tests.factories import make_client, make_wave
 from tests.test_lifecycle_transitions import GOLD, drawn_wave
@@ -87,8 +88,6 @@ def test_contact_mode_per_tier_is_used_by_the_plan_and_the_draw(db):
     plan = sampling_plan.compute_plan(db, wave, sampling_plan.PlanParams(total=3, minimum=0))
     gold = next(t for t in plan.tiers if t.code == "gold")
     assert gold.modes["phone"] == gold.release and gold.modes["in_person"] == 0
-    from survey.services.samples import draw as sampling_draw
-
     sampling_draw.draw_sample(db, wave, "test", seed=1, params=sampling_plan.PlanParams(total=3, minimum=0))
     assert {inv.mode for inv in db.scalars(select(Invitation).where(Invitation.wave_id == wave.id))} == {"phone"}
 
