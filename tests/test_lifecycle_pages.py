@@ -7,8 +7,10 @@ import re
 
 from sqlalchemy import func, select
 
-from survey.models import Invitation, Wave
+from survey.models import AuditEvent, Invitation, Wave
+from survey.services import invitations
 from tests.factories import make_user, make_wave
+from tests.factories_fieldwork import field_case, field_wave
 from tests.test_fieldwork_mail import outbox
 from tests.test_lifecycle_cli import client_file
 
@@ -107,3 +109,20 @@ def test_lifecycle_posts_need_the_csrf_token(csrf_app, db):
     with_token = re.search(r'name="csrf_token" value="([^"]+)"', settings_page).group(1)
     r = client.post(f"/staff/waves/{wave.id}/settings", data={"max_attempts": "3", "csrf_token": with_token})
     assert r.status_code == 303
+
+
+def test_the_send_button_reuses_links_and_reissues_only_when_ticked(app, db, client, as_role):
+    wave = field_wave(db)
+    inv = field_case(db, wave, mode="web", email="f@example.com")
+    handed_out = invitations.issue_token(inv, 30)
+    db.commit()
+    as_role("supervisor")
+    assert 'id="send-invitations"' in client.get(f"/staff/waves/{wave.id}").get_data(as_text=True)
+    held = client.post(f"/staff/waves/{wave.id}/send-invitations?lang=en", data={}, follow_redirects=True)
+    assert "1 case(s) held back" in held.get_data(as_text=True) and outbox(app) == []
+    assert client.get(f"/s/{handed_out}").status_code == 200
+    client.post(f"/staff/waves/{wave.id}/send-invitations", data={"reissue": "1"})
+    assert len(outbox(app)) == 1 and client.get(f"/s/{handed_out}").status_code == 404
+    db.rollback()
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "fieldwork.links_reissued"))
+    assert event.details["invitations"] == [inv.id] and event.actor_label.startswith("supervisor")

@@ -1,4 +1,4 @@
-"""A wave's life on the pages: open and close fieldwork (with a confirmation step) and the settings form."""
+"""A wave's life on the pages: open fieldwork, send its web links, close it (with a confirmation step), settings."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from survey.db import get_session
 from survey.errors import Conflict, ValidationFailed
 from survey.security import AREA_ROLES, roles_required
 from survey.services import waves
-from survey.services.fieldwork.mail import Mailer
+from survey.services.fieldwork.mail import Mailer, send_invitations
 from survey.services.followup.cases import TOPICS
 from survey.services.lifecycle import settings as lifecycle_settings
 from survey.services.lifecycle import transitions
@@ -43,11 +43,32 @@ def wave_open_fieldwork(wave_id: int):
     if opened.mail is None:
         flash(_("The web links wait to be sent (survey send-invitations)."))
     else:
-        flash(_("%(n)s web invitation(s) e-mailed.", n=opened.mail.sent))
-        if opened.mail.held:
-            flash(_("%(n)s case(s) held back: their link was handed out and cannot be written again.",
-                    n=len(opened.mail.held)))
+        _flash_mail(opened.mail)
     return _to_wave(wave_id)
+
+
+@bp.post("/waves/<int:wave_id>/send-invitations")
+@supervisors_only
+def wave_send_invitations(wave_id: int):
+    db = get_session()
+    wave = waves.get_wave(db, wave_id)
+    if wave.status != "in_field":
+        flash(_("Web links are sent only while the wave is in field."))
+        return _to_wave(wave_id)
+    sent = send_invitations(db, wave, Mailer.from_config(current_app.config), actor=current_user,
+                            reissue=bool(request.form.get("reissue")))
+    db.commit()
+    _flash_mail(sent)
+    return _to_wave(wave_id)
+
+
+def _flash_mail(sent) -> None:
+    flash(_("%(n)s web invitation(s) e-mailed.", n=sent.sent))
+    if sent.reissued:
+        flash(_("%(n)s link(s) reissued: the old links no longer work.", n=len(sent.reissued)))
+    if sent.held:
+        flash(_("%(n)s case(s) held back: their link was handed out and cannot be written again.",
+                n=len(sent.held)))
 
 
 @bp.route("/waves/<int:wave_id>/close-fieldwork", methods=["GET", "POST"])
