@@ -38,7 +38,7 @@ def test_a_quarter_from_the_command_line(app, db, runner, tmp_path):
     assert "2026-10-01 to 2026-12-31" in out and "default settings" in out
     ok(runner, "wave-settings", "2026-Q4", "--set", "web_enabled=true", "--set", "max_attempts=4")
     assert "has not been drawn" in fails(runner, "open-fieldwork", "2026-Q4")
-    assert "next: survey open-fieldwork 2026-Q4" in ok(runner, "draw", "2026-Q4", "--seed", "7")
+    assert "next: survey open-fieldwork 2026-Q4" in ok(runner, "draw", "2026-Q4", "--seed", "7", "--confirm")
     assert "web_enabled can only change before the draw" in fails(runner, "wave-settings", "2026-Q4", "--set",
                                                                   "web_enabled=false")
     assert "has not been opened" in fails(runner, "close-fieldwork", "2026-Q4")
@@ -69,7 +69,7 @@ def test_open_fieldwork_can_leave_the_mail_queued(app, db, runner, tmp_path):
     ok(runner, "import-clients", client_file(tmp_path))
     ok(runner, "create-wave", "W1", "--start", "2026-10-01", "--end", "2026-12-31")
     ok(runner, "wave-settings", "W1", "--set", "web_enabled=true")
-    ok(runner, "draw", "W1", "--seed", "3")
+    ok(runner, "draw", "W1", "--seed", "3", "--confirm")
     out = ok(runner, "open-fieldwork", "W1", "--queue-mail")
     assert "run survey send-invitations W1" in out and outbox(app) == []
     assert "invitation(s) sent" in ok(runner, "send-invitations", "W1") and outbox(app)

@@ -58,7 +58,7 @@ def test_a_quarter_through_the_wave_pages(app, db, client, runner, as_role, tmp_
 
     wave_page = client.get(f"/staff/waves/{q1.id}?lang=en").get_data(as_text=True)
     assert 'id="wave-settings"' in wave_page and 'id="open-fieldwork"' not in wave_page
-    assert client.post(f"/staff/waves/{q1.id}/draw", data={"seed": "7"}).status_code == 303
+    assert client.post(f"/staff/waves/{q1.id}/draw", data={"seed": "7", "confirm": "1"}).status_code == 303
     wave_page = client.get(f"/staff/waves/{q1.id}?lang=en").get_data(as_text=True)
     assert 'id="open-fieldwork"' in wave_page and 'id="close-fieldwork"' not in wave_page
     locked = client.get(f"/staff/waves/{q1.id}/settings?lang=en").get_data(as_text=True)

@@ -88,7 +88,8 @@ def test_contact_mode_per_tier_is_used_by_the_plan_and_the_draw(db):
     plan = sampling_plan.compute_plan(db, wave, sampling_plan.PlanParams(total=3, minimum=0))
     gold = next(t for t in plan.tiers if t.code == "gold")
     assert gold.modes["phone"] == gold.release and gold.modes["in_person"] == 0
-    sampling_draw.draw_sample(db, wave, "test", seed=1, params=sampling_plan.PlanParams(total=3, minimum=0))
+    sampling_draw.draw_sample(db, wave, "test", seed=1, params=sampling_plan.PlanParams(total=3, minimum=0),
+                              confirm=True)
     assert {inv.mode for inv in db.scalars(select(Invitation).where(Invitation.wave_id == wave.id))} == {"phone"}
 
 

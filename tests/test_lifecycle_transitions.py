@@ -32,7 +32,8 @@ def drawn_wave(db, *, phone: int = 2, web: int = 2, **settings):
         make_client(db, contribution=GOLD, email=f"w{k}@example.com", preferred_mode="web")
     wave = make_wave(db, settings={"web_enabled": True, "calling_hours": [0, 24], **settings})
     sampling_draw.draw_sample(db, wave, "test", seed=5,
-                              params=PlanParams(total=phone + web, method="proportional", minimum=0, reserve_share=0))
+                              params=PlanParams(total=phone + web, method="proportional", minimum=0, reserve_share=0),
+                              confirm=True)
     db.flush()
     return wave
 
@@ -170,7 +171,7 @@ def test_a_closed_wave_takes_no_answer_no_call_no_change(app, db, client):
     assert queue.take_next(db, user, now=IN_HOURS) is None
     with pytest.raises(ValidationFailed, match="settings are final"):
         lifecycle_settings.change_settings(db, wave, {"max_attempts": "9"}, "test")
-    with pytest.raises(Conflict, match="is closed"):
+    with pytest.raises(ValidationFailed, match="is closed"):
         invitations.invite_clients(db, wave, [make_client(db).client_no], mode="web", ttl_days=30, actor="test")
     with pytest.raises(Conflict):
         sampling_draw.reset_draw(db, wave, "test")
