@@ -42,7 +42,7 @@ def test_a_quarter_from_the_command_line(app, db, runner, tmp_path):
     assert "web_enabled can only change before the draw" in fails(runner, "wave-settings", "2026-Q4", "--set",
                                                                   "web_enabled=false")
     assert "has not been opened" in fails(runner, "close-fieldwork", "2026-Q4")
-    out = ok(runner, "open-fieldwork", "2026-Q4")
+    out = ok(runner, "open-fieldwork", "2026-Q4", "--send")
     assert "is in field" in out and "invitation(s) sent" in out
     sent = len(outbox(app))
     assert sent >= 1
@@ -70,7 +70,7 @@ def test_open_fieldwork_can_leave_the_mail_queued(app, db, runner, tmp_path):
     ok(runner, "create-wave", "W1", "--start", "2026-10-01", "--end", "2026-12-31")
     ok(runner, "wave-settings", "W1", "--set", "web_enabled=true")
     ok(runner, "draw", "W1", "--seed", "3", "--confirm")
-    out = ok(runner, "open-fieldwork", "W1", "--queue-mail")
+    out = ok(runner, "open-fieldwork", "W1")  # the web links wait for send-invitations
     assert "run survey send-invitations W1" in out and outbox(app) == []
     assert "invitation(s) sent" in ok(runner, "send-invitations", "W1") and outbox(app)
 

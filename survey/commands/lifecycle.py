@@ -89,10 +89,11 @@ def wave_settings_command(wave, pairs):
 
 @click.command("open-fieldwork")
 @click.argument("wave")
-@click.option("--queue-mail", is_flag=True, help="do not e-mail the web links now; send-invitations sends them later")
+@click.option("--send", is_flag=True, help="e-mail the web links now (default: queued for send-invitations)")
 @with_appcontext
-def open_fieldwork_command(wave, queue_mail):
-    """Put the drawn WAVE in field: calls and visits enter the queue, web links are e-mailed."""
+def open_fieldwork_command(wave, send):
+    """Put the drawn WAVE in field: calls and visits enter the queue; web links are queued for
+    `survey send-invitations WAVE` (or e-mailed now with --send)."""
     from survey.errors import Conflict
     from survey.services.fieldwork.mail import Mailer
     from survey.services.lifecycle import transitions
@@ -100,7 +101,7 @@ def open_fieldwork_command(wave, queue_mail):
     try:
         with session_scope() as session:
             w = wave_or_exit(session, wave)
-            mailer = None if queue_mail else Mailer.from_config(current_app.config)
+            mailer = Mailer.from_config(current_app.config) if send else None
             opened = transitions.open_fieldwork(session, w, "cli", mailer=mailer)
             name = w.name
     except Conflict as exc:
