@@ -12,6 +12,8 @@ LABELS = {
     # staff roles
     "interviewer": _l("Interviewer"), "supervisor": _l("Supervisor"), "quality": _l("Quality analyst"),
     "admin": _l("Administrator"), "branch_head": _l("Branch head"),
+    # weights of the quality figures
+    "design": _l("Design weights (N_h / r_h)"), "raked": _l("Raked to the client file (tier × branch)"),
 }
 
 

@@ -119,3 +119,20 @@ def test_a_new_wave_copies_the_earlier_one_but_not_its_plan(db):
 def test_periods_move_by_whole_months():
     assert waves.add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
     assert waves.add_months(dt.date(2026, 11, 15), 3) == dt.date(2027, 2, 15)
+
+
+def test_budget_weighting_and_ranking_minimum_are_settings(db):
+    from survey.services.samples.checks import wave_budget
+
+    wave = make_wave(db)
+    change(db, wave, budget="250,000", weighting="raked", scorecard_min_respondents="15")
+    s = waves.wave_settings(wave)
+    assert wave_budget(wave) == 250000 and s["weighting"] == "raked" and s["scorecard_min_respondents"] == 15
+    change(db, wave, budget="off")
+    assert wave_budget(wave) is None
+    for key, bad in (("budget", "-5"), ("budget", "nan"), ("budget", "１００"), ("weighting", "post"),
+                     ("scorecard_min_respondents", "0")):
+        with pytest.raises(ValidationFailed) as exc:
+            change(db, wave, **{key: bad})
+        assert exc.value.problems[0][0] == key
+    assert waves.wave_settings(wave)["weighting"] == "raked"  # a refused change leaves the old value

@@ -36,12 +36,13 @@ OFF = ("off", "none", "null", "")
 @dataclass(frozen=True)
 class Spec:
     key: str
-    kind: str  # int, rate, bool, hours, mode, cap, topic
+    kind: str  # int, rate, bool, hours, mode, cap, topic, amount, choice
     stage: str
     label: Any
     low: float = 0
     high: float = 0
     group: str = "fieldwork"
+    choices: tuple[str, ...] = ()
 
 
 SPECS = (
@@ -64,9 +65,15 @@ SPECS = (
     Spec("exclude_open_complaints", "bool", BEFORE_DRAW, _l("Skip clients with an open follow-up case"),
          group="sample"),
     Spec("expected_response_rate", "rate", BEFORE_DRAW, _l("Expected response rate (0–1)"), 0.01, 1, "sample"),
+    Spec("budget", "amount", BEFORE_DRAW, _l("Fieldwork budget (cost units; off for no limit)"), 0, 1e12, "sample"),
+    Spec("weighting", "choice", UNTIL_CLOSED, _l("Weights of the quality figures"), group="results",
+         choices=("design", "raked")),
+    Spec("scorecard_min_respondents", "int", UNTIL_CLOSED, _l("Fewest respondents to rank a group on scorecards"),
+         1, 1000, "results"),
 )
 GROUPS = {"calls": _l("Calls and visits"), "web": _l("Web links and reminders"),
-          "followup": _l("Follow-up triggers"), "modes": _l("Contact mode per tier"), "sample": _l("Sample")}
+          "followup": _l("Follow-up triggers"), "modes": _l("Contact mode per tier"), "sample": _l("Sample"),
+          "results": _l("Results")}
 
 
 def specs(wave: Wave) -> list[Spec]:
@@ -123,6 +130,22 @@ def parse(spec: Spec, raw: str) -> Any:
         raise ValueError(_l("%(key)s must be true or false but got %(value)r", key=spec.key, value=raw))
     if spec.kind == "cap":
         return None if text in OFF else _int(spec, text)
+    if spec.kind == "amount":
+        if text in OFF:
+            return None
+        try:
+            amount = float(text.replace(",", "")) if text.isascii() else -1.0
+        except ValueError:
+            amount = -1.0
+        if not spec.low <= amount <= spec.high:  # also refuses nan and inf
+            raise ValueError(_l("%(key)s must be an amount of 0 or more, or off, but got %(value)r",
+                                key=spec.key, value=raw))
+        return int(amount) if amount.is_integer() else amount
+    if spec.kind == "choice":
+        if text in spec.choices:
+            return text
+        raise ValueError(_l("%(key)s must be one of %(choices)s but got %(value)r",
+                            key=spec.key, choices=", ".join(spec.choices), value=raw))
     if spec.kind == "rate":
         try:
             value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
