@@ -51,6 +51,16 @@ DEFAULTS: dict = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     # cookies only over HTTPS; None means "in production mode" (set SURVEY_SECURE_COOKIES=false behind plain HTTP)
     "SECURE_COOKIES": None,
+    # log-in throttle: failures per account / per client address within the window
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    "LOGIN_THROTTLE_MINUTES": 15,
+    # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none)
+    "PROXY_COUNT": 0,
+    # request bodies: forms get a small limit, the client-file upload the full MAX_CONTENT_LENGTH
+    "FORM_MAX_BYTES": 256 * 1024,
+    # a branch head sees only their own branch's clients, cases, comments and exports unless this is on
+    "BRANCH_HEAD_SEES_ALL": False,
 }
 
 
@@ -110,3 +120,4 @@ def finalize_config(config: MutableMapping, environ: Mapping[str, str]) -> None:
     secure = config.get("SECURE_COOKIES")
     secure = mode == "production" if secure is None else str(secure).lower() not in ("0", "false", "no")
     config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
+

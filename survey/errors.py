@@ -71,6 +71,10 @@ def init_app(app: Flask) -> None:
     def not_found(e):
         return page(404, "Not found", "There is nothing at this address.")
 
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, "Too large", "The request is larger than this page accepts.")
+
     @app.errorhandler(405)
     def method_not_allowed(e):
         return page(405, "Method not allowed", "This address does not accept that kind of request.")

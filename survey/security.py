@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Flask, abort
+from flask import Blueprint, Flask, abort, current_app, session
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,6 +14,8 @@ from survey.models import StaffUser
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# the user's session_version when the session was made; logout raises the user's, ending every copy
+SESSION_VERSION_KEY = "_sv"
 
 # which roles may use each staff area
 AREA_ROLES = {
@@ -39,13 +41,29 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    login_manager.session_protection = "strong"
+    # Flask-Login's own protection hashes X-Forwarded-For as sent by anyone; the session version
+    # below ends sessions on the server instead, and ProxyFix (if configured) sets the address.
+    login_manager.session_protection = None
     csrf.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 18:
+            return None
         user = get_session().get(StaffUser, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active or session.get(SESSION_VERSION_KEY) != user.session_version:
+            return None
+        return user
+
+
+def branch_scope(user) -> str | None:
+    """The one branch whose records ``user`` may see, or None for all.
+
+    A branch head sees their own branch only, unless ``BRANCH_HEAD_SEES_ALL`` widens it (a regional head).
+    """
+    if getattr(user, "role", None) != "branch_head" or current_app.config.get("BRANCH_HEAD_SEES_ALL"):
+        return None
+    return user.branch_code or "-"  # a branch head without a branch sees nothing
 
 
 def has_role(*roles: str) -> bool:

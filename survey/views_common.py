@@ -15,7 +15,7 @@ from survey.localtime import DEFAULT_TZ, FORMAT, local_time
 from survey.models import Branch
 from survey.security import AREA_ROLES, mask_phone
 from survey.services.questionnaires import SATISFACTION5
-from survey.services.responses import NOT_A_CHOICE, REQUIRED, TOO_LONG
+from survey.services.responses import BAD_CHARACTER, MAX_TEXT, NOT_A_CHOICE, REQUIRED, TOO_LONG
 
 
 def problem_text(code: str) -> str:
@@ -24,6 +24,7 @@ def problem_text(code: str) -> str:
         REQUIRED: _("Please answer this question."),
         NOT_A_CHOICE: _("Please choose one of the answers offered."),
         TOO_LONG: _("Please shorten your answer to 2,000 characters."),
+        BAD_CHARACTER: _("Please remove the control characters from your answer."),
     }.get(code, code)
 
 
@@ -50,7 +51,7 @@ def home_for(user) -> str:
 
 def init_app(app: Flask) -> None:
     # globals, not context: macros imported without context can call them too
-    app.jinja_env.globals.update(label=label, localized=localized, mask_phone=mask_phone, problem_text=problem_text,
+    app.jinja_env.globals.update(label=label, localized=localized, mask_phone=mask_phone, problem_text=problem_text, max_text=MAX_TEXT,
                                  scale5=SATISFACTION5, area_roles=AREA_ROLES, user_zone=user_zone)
     app.jinja_env.filters["local"] = local_filter
 

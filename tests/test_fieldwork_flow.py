@@ -128,8 +128,8 @@ def test_interview_ended_early_is_a_partial(app, client, db):
 
 def test_phone_is_masked_unless_the_case_is_locked_to_the_viewer(app, client, db):
     wave = field_wave(db, calling_hours=[0, 24])
-    inv = field_case(db, wave, phone="13912345678")
     me = interviewer(db, username="iv_mask")
+    inv = field_case(db, wave, phone="13912345678", assigned_to=me)
     db.commit()
     login(client, "iv_mask")
     page = client.get(f"/staff/fieldwork/cases/{inv.id}").get_data(as_text=True)

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.utils import secure_filename
 
 from survey.admin.blueprint import bp
 from survey.db import get_session
@@ -34,7 +35,7 @@ def import_clients():
         else:
             db = get_session()
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(upload.filename).name
+                path = Path(tmp) / (secure_filename(upload.filename) or "upload.csv")  # never the sent name as a path
                 upload.save(path)
                 try:
                     result = client_import.import_clients(db, path, actor=current_user)

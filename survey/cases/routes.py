@@ -14,7 +14,7 @@ from survey.cases.labels import (
 from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import utcnow
-from survey.security import roles_required
+from survey.security import branch_scope, roles_required
 from survey.services import tiers
 from survey.services.followup import board as followup_board
 from survey.services.followup import cases as followup_cases
@@ -38,6 +38,15 @@ def _helpers():
             "tier_names": tiers.tiers_by_code(scheme) if scheme else {}}
 
 
+@bp.before_request
+def _own_branch_only():
+    """A branch head opens and acts on their own branch's cases only (unless the setting widens it)."""
+    scope = branch_scope(current_user)
+    case_id = (request.view_args or {}).get("case_id")
+    if scope is not None and case_id is not None and followup_cases.branch_of_case(get_session(), case_id) != scope:
+        abort(403)
+
+
 @bp.get("/", endpoint="mine")
 def my_cases():
     sections = followup_board.my_cases(get_session(), current_user, now=utcnow())
@@ -47,7 +56,7 @@ def my_cases():
 @bp.get("/board")
 def board():
     db = get_session()
-    filters = followup_board.Filters.from_args(request.args)
+    filters = followup_board.Filters.from_args(request.args, branch=branch_scope(current_user))
     return render_template("cases/board.html", filters=filters, columns=followup_board.board(db, now=utcnow(), filters=filters),
                            choices=followup_board.filter_choices(db))
 

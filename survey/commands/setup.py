@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 
@@ -67,22 +69,30 @@ def load_questionnaire_command(path):
     click.echo(f"questionnaire {code} version {version}: new waves use it")
 
 
+def read_password() -> str:
+    """From a prompt (typed twice, hidden) on a terminal, else the first line of stdin: never an argument."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(["interviewer", "supervisor", "quality", "admin", "branch_head"]))
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--employee-code", default=None)
 @click.option("--display-name", default=None)
 @with_appcontext
-def create_user_command(username, role, password, employee_code, display_name):
-    """Create a staff account."""
+def create_user_command(username, role, employee_code, display_name):
+    """Create a staff account; the password is prompted for, or read from stdin (one line) in scripts."""
     from survey.errors import ValidationFailed
     from survey.services.users import create_user
 
+    password = read_password()
     try:
         with session_scope() as session:
-            create_user(session, username, password, role, employee_code=employee_code,
-                        display_name=display_name, actor="cli")
+            user = create_user(session, username, password, role, employee_code=employee_code,
+                               display_name=display_name, actor="cli")
+            username = user.username
     except ValidationFailed as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"user {username} ({role}) created")

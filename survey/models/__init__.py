@@ -11,13 +11,13 @@ from survey.models.design import (
     TierScheme,
     Wave,
 )
-from survey.models.people import ROLES, Branch, Client, StaffUser
+from survey.models.people import ROLES, Branch, Client, LoginThrottle, StaffUser
 from survey.models.sample import MODES, Answer, AuditEvent, Draw, Invitation, ReserveCase, Response
 from survey.models.work import FOLLOWUP_STEPS, CaseEvent, ContactAttempt, FollowUpCase, Message
 
 __all__ = [
     "Answer", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
-    "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "MODES", "Message", "QUESTION_TYPES", "Question",
+    "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "LoginThrottle", "MODES", "Message", "QUESTION_TYPES", "Question",
     "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
     "WAVE_STATUSES", "Wave", "utcnow",
 ]

@@ -61,6 +61,8 @@ class StaffUser(Base):
     capacity_per_day: Mapped[int] = mapped_column(Integer, default=20)
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # raised at logout: every session cookie signed before then stops working
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[created]
 
     # Flask-Login protocol, kept to plain attributes
@@ -78,3 +80,14 @@ class StaffUser(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class LoginThrottle(Base):
+    """Failed log-ins counted per key (``user:<name>`` or ``addr:<ip>``) in a window: shared by every worker."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[intpk]
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[timestamp]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,7 +38,8 @@ def default_wave(session: Session, waves: list[Wave]) -> Wave | None:
     return next((w for w in waves if w.id in answered), waves[0] if waves else None)
 
 
-def page_context(session: Session, args) -> PageContext:
+def page_context(session: Session, args, *, branch: str | None = None) -> PageContext:
+    """The page's wave and filters; ``branch`` (a branch head's scope) fixes the branch filter."""
     waves = list(session.scalars(select(Wave).order_by(Wave.period_start.desc(), Wave.id.desc())))
     wanted = (args.get("wave") or "").strip()
     wave = next((w for w in waves if str(w.id) == wanted), None) if wanted else default_wave(session, waves)
@@ -46,7 +47,10 @@ def page_context(session: Session, args) -> PageContext:
         wave = default_wave(session, waves)
     named = dict(session.execute(select(Branch.code, Branch.name)).all())
     codes = set(named) | set(session.scalars(select(Client.branch_code).distinct()))
-    branches = [(c, named.get(c, "")) for c in sorted(codes)]
+    branches = [(c, named.get(c, "")) for c in sorted(codes) if branch is None or c == branch]
     weights = wave_settings(wave).get("weighting", "design") if wave else "design"
-    return PageContext(wave, waves, Filters.from_args(args, weights), tiers_of(wave) if wave else [], branches, MODES,
+    filters = Filters.from_args(args, weights)
+    if branch is not None:
+        filters = replace(filters, branch=branch)
+    return PageContext(wave, waves, filters, tiers_of(wave) if wave else [], branches, MODES,
                        in_field(session, waves))

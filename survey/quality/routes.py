@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import quote
 
 from flask import Response, abort, render_template, request, url_for
@@ -12,6 +13,7 @@ from flask_login import current_user
 from survey.db import get_session
 from survey.quality.blueprint import bp
 from survey.quality.context import page_context
+from survey.security import branch_scope
 from survey.services import charts
 from survey.services.quality import export as quality_export
 from survey.services.quality import rates as quality_rates
@@ -39,7 +41,7 @@ def _page(template: str, ctx, tbls: list, csv_name: str, **extra):
 @bp.get("/")
 def overview():
     db = get_session()
-    ctx = page_context(db, request.args)
+    ctx = page_context(db, request.args, branch=branch_scope(current_user))
     ov = quality_reports.overview(db, ctx.wave, ctx.filters) if ctx.wave else None
     return _page("quality/overview.html", ctx, tables.overview_tables(ov) if ov else [], "overview", ov=ov)
 
@@ -47,7 +49,7 @@ def overview():
 @bp.get("/trends")
 def trends():
     db = get_session()
-    ctx = page_context(db, request.args)
+    ctx = page_context(db, request.args, branch=branch_scope(current_user))
     measure = request.args.get("measure", "mean")
     if measure not in MEASURES:
         abort(404)
@@ -64,7 +66,7 @@ def trends():
 @bp.get("/response")
 def response_rates():
     db = get_session()
-    ctx = page_context(db, request.args)
+    ctx = page_context(db, request.args, branch=branch_scope(current_user))
     by = request.args.get("by", "tier")
     if by not in quality_rates.BREAKDOWNS:
         abort(404)
@@ -76,7 +78,7 @@ def response_rates():
 @bp.get("/drivers")
 def drivers():
     db = get_session()
-    ctx = page_context(db, request.args)
+    ctx = page_context(db, request.args, branch=branch_scope(current_user))
     rep = quality_scorecards.driver_report(db, ctx.wave, ctx.filters) if ctx.wave else None
     tbls = [tables.driver_table(rep)] if rep else []
     chart = panels = ""
@@ -94,7 +96,7 @@ def drivers():
 @bp.get("/scorecards")
 def scorecards():
     db = get_session()
-    ctx = page_context(db, request.args)
+    ctx = page_context(db, request.args, branch=branch_scope(current_user))
     group = request.args.get("group", "manager")
     if group not in quality_scorecards.GROUPINGS:
         abort(404)
@@ -115,12 +117,13 @@ def export(fmt: str):
     if fmt not in quality_export.FORMATS:
         abort(404)
     db = get_session()
-    ctx = page_context(db, request.args)
+    ctx = page_context(db, request.args, branch=branch_scope(current_user))
     if ctx.wave is None:
         abort(404)
     buf = io.BytesIO()
     # comments and contact requests can name people: only the quality role's exports carry them
-    quality_export.export_wave(db, ctx.wave, fmt, buf, open_answers=current_user.role == "quality")
+    quality_export.export_wave(db, ctx.wave, fmt, buf, open_answers=current_user.role == "quality",
+                               branch=ctx.filters.branch if branch_scope(current_user) else None)
     name = f"wave-{ctx.wave.name}.{fmt}"
     return Response(buf.getvalue(), mimetype=quality_export.MEDIA_TYPES[fmt],
                     headers=attachment(name))
@@ -128,5 +131,5 @@ def export(fmt: str):
 
 def attachment(name: str) -> dict[str, str]:
     """A download header that survives non-ASCII wave names."""
-    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    ascii_name = re.sub(r'[\x00-\x1f\x7f"\\?]', "_", name.encode("ascii", "replace").decode())
     return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}

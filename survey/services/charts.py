@@ -26,6 +26,7 @@ PALETTE = ("#0b4f8a", "#b00020", "#146c2e", "#8a4f0b", "#5b2a86", "#00707a", "#5
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 DASHES = ("-", "--", "-.", ":", (0, (6, 2)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2, 2, 2)))
 RC = {
+    "text.parse_math": False,  # names are plain text: "W7 $\\frac{$" is not a formula
     "svg.fonttype": "none",  # text stays text: the browser draws Chinese with its own fonts
     "svg.hashsalt": "survey-charts",  # stable ids, so the same data gives the same SVG
     "font.family": ["sans-serif"],

@@ -17,7 +17,12 @@ from survey.services.followup import triggers as followup_triggers
 
 MAX_TEXT = 2000
 # problem codes; the views turn them into sentences in the reader's language
-REQUIRED, NOT_A_CHOICE, TOO_LONG = "required", "not_a_choice", "too_long"
+REQUIRED, NOT_A_CHOICE, TOO_LONG, BAD_CHARACTER = "required", "not_a_choice", "too_long", "bad_character"
+
+
+def is_score(raw: str, bottom: int, top: int) -> bool:
+    """ASCII digits only (no ², no full-width digits) and within the scale; short, so never huge."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 3 and bottom <= int(raw) <= top
 
 
 def field_name(question: Question) -> str:
@@ -51,13 +56,15 @@ def parse_answers(questions: list[Question], form: Mapping) -> tuple[dict[str, A
         if q.type == "text":
             if len(raw) > MAX_TEXT:
                 problems[q.code] = TOO_LONG
+            elif "\x00" in raw:
+                problems[q.code] = BAD_CHARACTER
         elif q.type == "single":
             if raw not in {o["code"] for o in q.options}:
                 problems[q.code] = NOT_A_CHOICE
         else:
             top = 5 if q.type == "satisfaction5" else 10
             bottom = 1 if q.type == "satisfaction5" else 0
-            if not (raw.isdigit() and bottom <= int(raw) <= top):
+            if not is_score(raw, bottom, top):
                 problems[q.code] = NOT_A_CHOICE
     return values, problems
 

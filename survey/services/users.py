@@ -1,32 +1,63 @@
-"""Staff accounts: create, change, deactivate, reset the password; every change is audited.
+"""Staff accounts: create, change, deactivate, reset the password, check a log-in; every change is audited.
 
-Password rules live in :func:`check_password` alone, so a stricter policy slots in there.
+Password rules live in :func:`check_password` alone: at least 12 characters, not containing the user
+name, not on the common-password list shipped in ``survey/data``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.errors import ValidationFailed, joined
+from survey.form_values import ascii_int
 from survey.models import ROLES, Branch, StaffUser
 from survey.security import hash_password, verify_password
 from survey.services import audit
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+USERNAME = re.compile(r"[\w.@-]{1,64}")
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 MAX_CAPACITY = 500
 # the account fields an admin may change, in the order the audit line lists them
 EDITABLE = ("display_name", "role", "branch_code", "employee_code", "capacity_per_day")
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, case-folded."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as known ones."""
+    return hash_password("not-a-real-password: only here to spend the same time")
+
+
 def check_password(password: str, *, username: str | None = None) -> None:
-    """Refuse a password that breaks the policy (ValidationFailed on the ``password`` field)."""
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed(_l("the password must have at least 8 characters"),
-                               [("password", _l("the password must have at least 8 characters"))])
+    """Refuse a password that breaks the policy (ValidationFailed on the ``password`` field): shorter
+    than 12 characters, containing the user name, or on the common-password list."""
+    password = password or ""
+    why = None
+    if len(password) < MIN_PASSWORD:
+        why = _l("the password must have at least %(n)d characters", n=MIN_PASSWORD)
+    elif len(password) > MAX_PASSWORD or "\x00" in password:
+        why = _l("the password must have at most %(n)d characters and no NUL", n=MAX_PASSWORD)
+    elif username and username.casefold() in password.casefold():
+        why = _l("the password must not contain the user name")
+    elif password.casefold() in common_passwords():
+        why = _l("this password is on the list of common passwords; choose another")
+    if why is not None:
+        raise ValidationFailed(why, [("password", why)])
 
 
 def _fail(problems: list) -> None:
@@ -58,11 +89,11 @@ def _clean(session: Session, fields: Mapping[str, object]) -> tuple[dict, list]:
         code = str(fields["employee_code"] or "").strip()[:32] or None
         out["employee_code"] = code
     if "capacity_per_day" in fields:
-        raw = str(fields["capacity_per_day"]).strip()
-        if not raw.isdigit() or not 0 <= int(raw) <= MAX_CAPACITY:
+        capacity = ascii_int(str(fields["capacity_per_day"]), high=MAX_CAPACITY)
+        if capacity is None:
             problems.append(("capacity", _l("the capacity must be a whole number from 0 to %(max)s", max=MAX_CAPACITY)))
         else:
-            out["capacity_per_day"] = int(raw)
+            out["capacity_per_day"] = capacity
     return out, problems
 
 
@@ -91,8 +122,8 @@ def create_user(
     username = (username or "").strip()
     fields, problems = _clean(session, dict(role=role, display_name=display_name, employee_code=employee_code,
                                             branch_code=branch_code, capacity_per_day=capacity_per_day))
-    if not username or len(username) > 64 or any(ch.isspace() for ch in username):
-        problems.insert(0, ("username", _l("the user name must be 1 to 64 characters without spaces")))
+    if not USERNAME.fullmatch(username):
+        problems.insert(0, ("username", _l("a user name has 1 to 64 letters, digits or . _ @ -, without spaces")))
     elif session.scalar(select(StaffUser.id).where(func.lower(StaffUser.username) == username.lower())):
         problems.insert(0, ("username", _l("user %(name)r already exists", name=username)))
     try:
@@ -161,6 +192,7 @@ def reset_password(session: Session, user: StaffUser, password: str, *, actor: S
     """Give ``user`` a new password (the audit line never holds it)."""
     check_password(password, username=user.username)
     user.password_hash = hash_password(password)
+    end_sessions(session, user)  # a new password ends every open session of the account
     session.flush()
     audit.record(session, actor, "user.password_reset", "staff_user", user.id, username=user.username)
 
@@ -170,7 +202,20 @@ def list_users(session: Session) -> list[StaffUser]:
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    """The active user with this name and password, or None.
+
+    An unknown or malformed name still costs one hash check (against a dummy hash), so the answer
+    time does not tell which names exist.
+    """
+    user = None
+    if USERNAME.fullmatch(username or "") and len(password) <= MAX_PASSWORD:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None or not user.active:
+        verify_password(_dummy_hash(), password[:MAX_PASSWORD])
         return None
-    return user
+    return user if verify_password(user.password_hash, password) else None
+
+
+def end_sessions(session: Session, user: StaffUser) -> None:
+    """Every session cookie of ``user`` stops working (logout, password change)."""
+    user.session_version = (user.session_version or 0) + 1

@@ -12,6 +12,7 @@ from flask_login import current_user
 from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.localtime import hours_text, local_time, zone
+from survey.form_values import ascii_int, iso_datetime
 from survey.models import Invitation, StaffUser, utcnow
 from survey.security import AREA_ROLES, roles_required
 from survey.services import responses, waves
@@ -43,10 +44,10 @@ def _parse_local(value: str, tz: str) -> dt.datetime | None:
     value = (value or "").strip()
     if not value:
         return None
-    try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=zone(tz)).astimezone(dt.UTC)
-    except ValueError:
-        raise ValidationFailed(_("Enter the appointment date and time."), [("appointment_at", "format")]) from None
+    moment = iso_datetime(value)
+    if moment is None:
+        raise ValidationFailed(_("Enter the appointment date and time."), [("appointment_at", "format")])
+    return moment.replace(tzinfo=zone(tz)).astimezone(dt.UTC)
 
 
 @bp.get("/fieldwork/my", endpoint="fieldwork_my")
@@ -256,8 +257,9 @@ def reassign(wave_id: int):
     db = get_session()
     wave = waves.get_wave(db, wave_id)
     target = request.form.get("to", "")
-    to_user = db.get(StaffUser, int(target)) if target.isdigit() else None
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    to_id = ascii_int(target)
+    to_user = db.get(StaffUser, to_id) if to_id is not None else None
+    ids = [i for i in map(ascii_int, request.form.getlist("ids")) if i is not None]
     try:
         moved, refused = assign.reassign(db, wave, ids, to_user, current_user)
         db.commit()

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from survey.db import get_session
 from survey.errors import ValidationFailed
+from survey.form_values import iso_date
 from survey.models import MODES
 from survey.security import AREA_ROLES, roles_required
 from survey.services import invitations, waves
@@ -21,11 +22,10 @@ def waves_list():
 
 
 def _parse_date(value: str, field: str, problems: dict) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        problems[field] = _("Enter a date as YYYY-MM-DD.")
-        return None
+    value = iso_date(value)
+    if value is None:
+        problems[field] = _("Enter a date from 1900 to 2100 as YYYY-MM-DD.")
+    return value
 
 
 @bp.route("/waves/new", methods=["GET", "POST"])

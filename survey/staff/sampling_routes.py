@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from survey.db import get_session
 from survey.errors import Conflict, PlanNeedsConfirmation, ValidationFailed
+from survey.form_values import ascii_int
 from survey.i18n import localized
 from survey.security import AREA_ROLES, roles_required
 from survey.services import invitations, waves
@@ -81,9 +82,10 @@ def wave_draw(wave_id: int):
     wave = waves.get_wave(db, wave_id)
     raw_seed = request.form.get("seed", "").strip()
     try:
-        if raw_seed and (not raw_seed.isdigit() or int(raw_seed) >= 2**63):
+        seed = ascii_int(raw_seed)
+        if raw_seed and seed is None:
             raise ValidationFailed(_("The seed must be a whole number from 0 to 2^63-1, or left empty."))
-        result = sampling_draw.draw_sample(db, wave, current_user, seed=int(raw_seed) if raw_seed else None,
+        result = sampling_draw.draw_sample(db, wave, current_user, seed=seed,
                                            confirm=bool(request.form.get("confirm")))
         db.commit()
         flash(_("Sample drawn with seed %(seed)s: %(inv)s invitations, %(res)s cases in reserve.",
@@ -116,11 +118,12 @@ def wave_release(wave_id: int):
     wave = waves.get_wave(db, wave_id)
     tier, raw = request.form.get("tier", ""), request.form.get("count", "").strip()
     try:
-        if not raw.isdigit():
+        count = ascii_int(raw, high=10**9)
+        if count is None:
             raise ValidationFailed(_("Enter how many cases to release, a whole number of at least 1."))
-        sampling_draw.release_reserve(db, wave, tier, int(raw), current_user)
+        sampling_draw.release_reserve(db, wave, tier, count, current_user)
         db.commit()
-        flash(_("%(n)s reserve case(s) released in tier %(tier)s.", n=int(raw), tier=tier))
+        flash(_("%(n)s reserve case(s) released in tier %(tier)s.", n=count, tier=tier))
     except (Conflict, ValidationFailed) as exc:
         db.rollback()
         flash(str(exc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -124,7 +125,7 @@ def build(session: Session, *, n_clients: int = 20000, seed: int = 20261128,
     qn = questionnaires.ensure_default(session)
     passwords = {}
     for username, role, display, code, branch in STAFF:
-        pw = f"demo-{username}"
+        pw = f"demo-{secrets.token_urlsafe(9)}"  # made per build: no published password
         users.create_user(session, username, pw, role, display_name=display, employee_code=code,
                           branch_code=branch, actor="demo")
         passwords[username] = pw

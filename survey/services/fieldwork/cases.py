@@ -18,13 +18,14 @@ SUPERVISING = ("supervisor", "admin")
 
 
 def check_may_view(inv: Invitation, user: StaffUser) -> None:
-    """Supervisors see every case; an interviewer sees the cases on their list, never their own clients'."""
+    """Supervisors see every case; an interviewer sees only the cases assigned to them or handed to them
+    by the queue (locked to them), never their own clients'.  An unassigned case is not theirs to open."""
     if user.role in SUPERVISING:
         return
     if user.employee_code and inv.client.manager_code == user.employee_code:
         raise PermissionDenied(_l("you manage this client"))
-    if inv.assigned_to not in (None, user.id) and inv.locked_by != user.id:
-        raise PermissionDenied(_l("this case is assigned to another interviewer"))
+    if inv.assigned_to != user.id and inv.locked_by != user.id:
+        raise PermissionDenied(_l("this case is not on your list"))
 
 
 def history(session: Session, inv: Invitation) -> list[ContactAttempt]:

@@ -197,9 +197,11 @@ def hold(session: Session, inv: Invitation, user: StaffUser, *, now: dt.datetime
          check_hours: bool = True, lock_minutes: int = LOCK_MINUTES) -> Invitation:
     """Lock (or keep locked) one chosen case for ``user``; Conflict says why it cannot be worked."""
     now = now or utcnow()
+    # only a case assigned to the user or already handed to them by the queue: never a free pick
+    mine = or_(Invitation.assigned_to == user.id, Invitation.locked_by == user.id)
     row = session.execute(
         select(Invitation.id).join(Client, Client.id == Invitation.client_id)
-        .where(Invitation.id == inv.id, *_who_may_work(user, now, free_only=False))
+        .where(Invitation.id == inv.id, mine, *_who_may_work(user, now, free_only=False))
     ).first()
     if row is None:
         raise Conflict(_l("this case cannot be worked by you"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from survey.form_values import ascii_int
 from survey.models import (
     Answer,
     Branch,
@@ -40,11 +41,12 @@ class Filters:
     overdue: bool = False
 
     @classmethod
-    def from_args(cls, args) -> Filters:
+    def from_args(cls, args, *, branch: str | None = None) -> Filters:
+        """Filters from the query; ``branch`` (a branch head's scope) overrides the branch asked for."""
         step = args.get("step", "")
         owner = args.get("owner", "")
         return cls(step=step if step in STEPS else "", tier=args.get("tier", "")[:32],
-                   branch=args.get("branch", "")[:32], owner=owner if owner.isdigit() or owner == "none" else "",
+                   branch=branch if branch is not None else args.get("branch", "")[:32], owner=owner if ascii_int(owner) is not None or owner == "none" else "",
                    overdue=args.get("overdue") in ("1", "on", "true"))
 
 

@@ -176,6 +176,12 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Fol
     return case
 
 
+def branch_of_case(session: Session, case_id: int) -> str | None:
+    """The branch code of the case's client (None when there is no such case)."""
+    return session.scalar(select(Client.branch_code).join(FollowUpCase, FollowUpCase.client_id == Client.id)
+                          .where(FollowUpCase.id == case_id))
+
+
 def find_open(session: Session, client_id: int, topic: str) -> FollowUpCase | None:
     return session.scalar(select(FollowUpCase).where(
         FollowUpCase.client_id == client_id, FollowUpCase.topic == topic, FollowUpCase.step != "closed"))

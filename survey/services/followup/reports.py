@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from survey.models import CaseEvent, FollowUpCase, Wave
 from survey.services import tiers
 from survey.services.followup.cases import OPEN_STEPS, root_causes
+from survey.services.spreadsheet import neutral_row
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,6 @@ def report(session: Session, name: str, now: dt.datetime) -> Table:
 def to_csv(table: Table) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(table.headers)
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    writer.writerow(neutral_row(table.headers))
+    writer.writerows(neutral_row("" if v is None else v for v in row) for row in table.rows)
     return buf.getvalue()

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
+from survey.form_values import ascii_int, iso_datetime
 from survey.models import FollowUpCase, StaffUser
 from survey.security import AREA_ROLES
 from survey.services.followup.cases import (
@@ -48,9 +49,8 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 def parse_local_time(value: str) -> dt.datetime | None:
     """``2026-11-28T14:30`` (a datetime-local field, read as Beijing time) → aware UTC, or None."""
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+    moment = iso_datetime(value)
+    if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
@@ -71,7 +71,8 @@ def check_step(session: Session, case: FollowUpCase, step: str, form: Mapping,
     values = form_values(form, REQUIRED_FIELDS[step] + OPTIONAL_FIELDS.get(step, ()))
     problems: list[tuple[str, str]] = []
     if step == "accepted":
-        owner = session.get(StaffUser, int(values["owner_id"])) if values["owner_id"].isdigit() else None
+        owner_id = ascii_int(values["owner_id"])
+        owner = session.get(StaffUser, owner_id) if owner_id is not None else None
         if not values["owner_id"]:
             problems.append(("owner_id", "required"))
         elif owner is None or not owner.active or owner.role not in AREA_ROLES["cases"]:

@@ -6,7 +6,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from survey.models import Answer, Invitation, Response, Wave
 from survey.services import questionnaires
 from survey.services.quality import data as quality_data
 from survey.services.quality.data import RESPONDENT_STATUSES
+from survey.services.spreadsheet import neutral, neutral_row, xlsx_row
 
 FORMATS = ("csv", "xlsx", "sav")
 MEDIA_TYPES = {
@@ -162,9 +163,9 @@ def write_csv(cols: list[Column], out, progress=None) -> None:
     header, rows = _rows(cols, True)
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(header)
+    writer.writerow(neutral_row(header))
     for k, row in enumerate(rows, 1):
-        writer.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in row])
+        writer.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else neutral(v)) for v in row])
         if progress and k % 1000 == 0:
             progress("writing", k, len(rows))
     data = ("\ufeff" + text.getvalue()).encode("utf-8")
@@ -180,20 +181,20 @@ def write_xlsx(cols: list[Column], out, progress=None) -> None:
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet("responses")
     header, rows = _rows(cols, True)
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for k, row in enumerate(rows, 1):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
         if progress and k % 1000 == 0:
             progress("writing", k, len(rows))
     variables = wb.create_sheet("variables")
     variables.append(["variable", "label"])
     for c in cols:
-        variables.append([c.name, c.label])
+        variables.append(xlsx_row(variables, [c.name, c.label]))
     labels = wb.create_sheet("value labels")
     labels.append(["variable", "value", "label"])
     for c in cols:
         for value, label in (c.value_labels or {}).items():
-            labels.append([c.name, value, label])
+            labels.append(xlsx_row(labels, [c.name, value, label]))
     buf = io.BytesIO()
     wb.save(buf)
     if progress:
@@ -255,11 +256,20 @@ def _emit(out, data: bytes) -> None:
         out.write(data)
 
 
-def export_wave(session: Session, wave: Wave, fmt: str, out, progress=None, *, open_answers: bool = False) -> None:
+def only_branch(cols: list[Column], branch: str) -> list[Column]:
+    """The rows of one branch (weights stay those of the whole design)."""
+    keep = [b == branch for b in next(c for c in cols if c.name == "branch").values]
+    return [replace(c, values=[v for v, k in zip(c.values, keep, strict=True) if k]) for c in cols]
+
+
+def export_wave(session: Session, wave: Wave, fmt: str, out, progress=None, *, open_answers: bool = False,
+                branch: str | None = None) -> None:
     """Write the wave's full export in ``fmt`` (csv, xlsx or sav) to a path or a binary file object.
 
-    ``open_answers`` adds the contact-request and comment columns (the quality role's exports).
+    ``open_answers`` adds the contact-request and comment columns (the quality role's exports);
+    ``branch`` keeps only that branch's rows (a branch head's export).
     """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, but got {fmt!r}")
-    WRITERS[fmt](wave_table(session, wave, progress, open_answers=open_answers), out, progress)
+    cols = wave_table(session, wave, progress, open_answers=open_answers)
+    WRITERS[fmt](only_branch(cols, branch) if branch is not None else cols, out, progress)

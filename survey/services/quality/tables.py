@@ -18,6 +18,7 @@ from survey.services.quality.rates import GROUPS, RATES, ResponseReport, fmt_rat
 from survey.services.quality.reports import ALL, MEASURES, Change, Figure, Overview, fmt
 from survey.services.quality.scorecards import DriverReport, ScorecardReport
 from survey.services.quality.trends import Trends
+from survey.services.spreadsheet import neutral, neutral_row
 
 
 @dataclass(frozen=True)
@@ -211,12 +212,12 @@ def to_csv(tables: list[Table]) -> str:
     for k, t in enumerate(tables):
         if k:
             writer.writerow([])
-        writer.writerow([t.caption])
+        writer.writerow([neutral(t.caption)])
         width = [3 if any(row[i].sub for row in t.rows) else 1 for i in range(len(t.columns))]
         header = []
         for (label, _num), w in zip(t.columns, width, strict=True):
             header += [label, f"{label} — {_('95% interval, low')}", f"{label} — {_('95% interval, high')}"][:w]
-        writer.writerow(header)
+        writer.writerow(neutral_row(header))
         for row in t.rows:
-            writer.writerow([v for cell, w in zip(row, width, strict=True) for v in _csv_values(cell, w)])
+            writer.writerow(neutral_row(v for cell, w in zip(row, width, strict=True) for v in _csv_values(cell, w)))
     return "\ufeff" + out.getvalue()
