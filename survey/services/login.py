@@ -28,8 +28,9 @@ def attempt(session: Session, username: str, password: str, address: str | None,
     user = users.authenticate(session, name, password)
     if user is None:
         login_throttle.record_failure(session, keys, window_minutes=window_minutes)
-        shown = name if users.USERNAME.fullmatch(name) else repr(name[:64])
-        audit.record(session, None, "user.login_failed", "staff_user", shown, username=shown, address=address)
+        valid = bool(users.USERNAME.fullmatch(name))
+        audit.record(session, None, "user.login_failed", "staff_user", name if valid else "(invalid name)",
+                     username=name if valid else repr(name[:64]), address=address)
         return Attempt(None)
     login_throttle.clear_account(session, keys)
     audit.record(session, user, "user.login", "staff_user", user.id, address=address)
