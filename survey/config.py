@@ -61,6 +61,8 @@ DEFAULTS: dict = {
     "FORM_MAX_BYTES": 256 * 1024,
     # a branch head sees only their own branch's clients, cases, comments and exports unless this is on
     "BRANCH_HEAD_SEES_ALL": False,
+    # how long the opt-out link in a message keeps working
+    "OPTOUT_TTL_DAYS": 90,
 }
 
 

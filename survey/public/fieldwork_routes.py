@@ -8,9 +8,14 @@ from survey.services.fieldwork import calendar as calendar
 from survey.services.fieldwork import optout as optout
 
 
+def _client(db, token: str):
+    cfg = current_app.config
+    return optout.client_for_token(db, cfg["SECRET_KEY"], token, ttl_days=int(cfg["OPTOUT_TTL_DAYS"]))
+
+
 @bp.get("/optout/<token>", endpoint="optout")
 def optout_page(token: str):
-    client = optout.client_for_token(get_session(), current_app.config["SECRET_KEY"], token)
+    client = _client(get_session(), token)
     if client is None:
         abort(404)
     return render_template("public/optout.html", done=client.opted_out)
@@ -19,7 +24,7 @@ def optout_page(token: str):
 @bp.post("/optout/<token>", endpoint="optout_confirm")
 def optout_confirm(token: str):
     db = get_session()
-    client = optout.client_for_token(db, current_app.config["SECRET_KEY"], token)
+    client = _client(db, token)
     if client is None:
         abort(404)
     optout.opt_out(db, client, via="email_link")

@@ -7,6 +7,7 @@ The feed's address holds a random token; only its sha256 is stored
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -53,8 +54,14 @@ def appointments(session: Session, user: StaffUser, now: dt.datetime) -> list[tu
 
 
 def _text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    """RFC 5545 TEXT (3.3.11): backslash, ``;`` and ``,`` escaped; any line end (CRLF, a lone CR or LF)
+    becomes ``\\n``; other control characters, which TEXT may not hold, are dropped."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return CONTROL.sub("", LINE_END.sub(r"\\n", value))
+
+
+LINE_END = re.compile(r"\r\n|\r|\n")
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _fold(line: str) -> str:

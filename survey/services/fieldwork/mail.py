@@ -14,6 +14,7 @@ unless the sender asks to reissue it (``reissue=True``). Each reissue is audited
 from __future__ import annotations
 
 import datetime as dt
+import os
 import smtplib
 import uuid
 from collections.abc import Callable, Mapping
@@ -64,9 +65,16 @@ class Mailer:
                     smtp.login(self.smtp_user, self.smtp_password or "")
                 smtp.send_message(msg)
             return
-        folder = Path(self.outbox or "outbox")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.eml").write_bytes(bytes(msg))
+        write_private(Path(self.outbox or "outbox") / f"{name}.eml", bytes(msg))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by the service's user only: the file 0600 in a 0700 folder."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 TEXT = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,19 +13,22 @@ from survey.services import audit
 
 SALT = "survey.optout"
 OPTOUT_CODE = "2.11"
+DEFAULT_TTL_DAYS = 90
 
 
 def optout_token(secret_key: str, client_id: int) -> str:
-    """A token naming the client, signed with the app's secret key (nothing is stored)."""
-    return URLSafeSerializer(secret_key, salt=SALT).dumps({"c": int(client_id)})
+    """A token naming the client, signed and time-stamped with the app's secret key (nothing is stored)."""
+    return URLSafeTimedSerializer(secret_key, salt=SALT).dumps({"c": int(client_id)})
 
 
-def client_for_token(session: Session, secret_key: str, token: str) -> Client | None:
+def client_for_token(session: Session, secret_key: str, token: str, *,
+                     ttl_days: int = DEFAULT_TTL_DAYS) -> Client | None:
+    """The client a valid token names; None when forged, malformed or older than ``ttl_days``."""
     if not token or len(token) > 200:
         return None
     try:
-        data = URLSafeSerializer(secret_key, salt=SALT).loads(token)
-    except BadSignature:
+        data = URLSafeTimedSerializer(secret_key, salt=SALT).loads(token, max_age=ttl_days * 86400)
+    except BadSignature:  # SignatureExpired is a BadSignature
         return None
     if not isinstance(data, dict) or not isinstance(data.get("c"), int):
         return None
