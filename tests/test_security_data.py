@@ -110,6 +110,6 @@ def test_calendar_text_escapes_every_line_end(app, db):
 @pytest.mark.parametrize("name", ["..", "../../etc/passwd", "/tmp/x.csv", "a\x00b.csv", "....", "\\..\\x.csv"])
 def test_upload_names_are_never_paths(client, as_role, name):
     as_role("admin")
-    data = {"file": (io.BytesIO("client_no,name,branch,manager_code,contribution\n".encode()), name)}
+    data = {"file": (io.BytesIO(b"client_no,name,branch,manager_code,contribution\n"), name)}
     r = client.post("/admin/import", data=data, content_type="multipart/form-data")
     assert r.status_code in (200, 422)
