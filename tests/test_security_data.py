@@ -95,7 +95,7 @@ def test_opt_out_links_expire(app, db, client, monkeypatch):
 def test_calendar_text_escapes_every_line_end(app, db):
     wave = field_wave(db)
     me = interviewer(db)
-    evil = "王\rDTSTART:19700101T000000Z\nATTENDEE:x\r\nEND:VEVENT,;\\\x00\x07"
+    evil = "王\rDTSTART:19700101T000000Z\nATTENDEE:x\r\nEND:VEVENT,;\\\x07"
     inv = field_case(db, wave, assigned_to=me, name=evil)
     inv.appointment_at = IN_HOURS + dt.timedelta(days=1)
     db.commit()

@@ -7,6 +7,7 @@ million-row file never becomes a million ORM objects and a late bad row undoes t
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -42,6 +43,15 @@ MAX_ADDRESS = 255
 PHONE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"", "0", "false", "no", "n", "否"}
+# the stored width of each text field: longer values are refused on both databases alike
+MAX_LENGTH = {"client_no": 32, "name": 128, "phone": 32, "email": 255, "branch": 32, "manager_code": 32,
+              "manager_name": 128, "contribution": 40, "opted_out": 8, "account_closed": 8, "preferred_mode": 16,
+              "address": MAX_ADDRESS}
+MAX_CONTRIBUTION = Decimal("1e13")  # yuan; stored as fen in a BIGINT, so far below its 9.2e18
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+FORMULA_START = ("=", "+", "@")
+BRANCH_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+BLANK, WRONG_WIDTH = "\x00blank", "\x00width"  # markers _rows adds to a row (never real field names)
 Progress = Callable[[str, int, int], None]
 
 
@@ -70,31 +80,89 @@ class _Row:
     address: str | None = None
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as such, else GB18030."""
-    decoder = io.TextIOWrapper(path.open("rb"), encoding="utf-8-sig", newline="")
-    try:
-        while decoder.read(1 << 20):
-            pass
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "gb18030"
-    finally:
-        decoder.close()
+def first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """The line of the first byte sequence that is not ``encoding``, or None when the whole file decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk.count(b"\n", 0, max(exc.start, 0))
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return line
+    return None
+
+
+def detect_encoding(path: Path, wanted: str | None = None) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else GB18030; a file that is
+    neither (Latin-1, UTF-16, binary) is refused with the line of its first bad bytes."""
+    bad = None
+    for encoding in (wanted,) if wanted else ("utf-8-sig", "gb18030"):
+        try:
+            bad = first_undecodable_line(path, encoding)
+        except LookupError:
+            raise ImportRejected(_l("%(file)s: unknown encoding %(enc)r", file=path.name, enc=wanted),
+                                 [(path.name, 1, "encoding", _l("unknown encoding"))]) from None
+        if bad is None:
+            return encoding
+    raise ImportRejected(
+        _l("%(file)s: line %(line)s: the bytes are neither UTF-8 nor GB18030", file=path.name, line=bad),
+        [(path.name, bad, "encoding", _l("the bytes are neither UTF-8 nor GB18030"))])
 
 
 def header_fields(path: Path, encoding: str) -> list[str]:
     """The known field names the file's header row carries."""
     with path.open("r", encoding=encoding, newline="") as fh:
-        header = next(csv.reader(fh), [])
+        try:
+            header = next(csv.reader(fh), [])
+        except csv.Error:
+            header = []
     return [c for c in (ALIASES.get(h.strip(), h.strip().lower()) for h in header) if c in FIELDS]
+
+
+class _Lines:
+    """A csv reader that turns its errors into ImportRejected naming the line."""
+
+    def __init__(self, path: Path, text):
+        self.path, self.reader = path, csv.reader(self._same_line_ends(text))
+        self.start = 1  # the line the last record began on
+
+    def _refuse(self, line: int, why) -> ImportRejected:
+        return ImportRejected(_l("%(file)s: line %(line)s: %(why)s", file=self.path.name, line=line, why=why),
+                              [(self.path.name, line, "", why)])
+
+    def _same_line_ends(self, text):
+        """The file's lines, refusing a file whose lines end in more than one way (CRLF, LF, a lone CR)."""
+        first = None
+        for n, line in enumerate(text, 1):
+            end = "\r\n" if line.endswith("\r\n") else line[-1:] if line[-1:] in ("\r", "\n") else ""
+            if end:
+                first = first or end
+                if end != first:
+                    raise self._refuse(n, _l("the lines end in more than one way (CRLF, LF, CR)"))
+            yield line
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        self.start = self.reader.line_num + 1
+        try:
+            return next(self.reader)
+        except csv.Error as exc:  # a field over the csv module's limit, a quote left open...
+            raise self._refuse(self.start, _l("not readable as CSV (%(why)s)", why=str(exc))) from None
 
 
 def _rows(path: Path, encoding: str, progress: Progress | None, stage: str) -> Iterator[tuple[int, dict]]:
     total = path.stat().st_size
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        reader = csv.reader(text)
+        reader = _Lines(path, text)
         header = next(reader, None)
         if not header:
             raise ImportRejected(_l("%(file)s: the file is empty", file=path.name),
@@ -111,8 +179,12 @@ def _rows(path: Path, encoding: str, progress: Progress | None, stage: str) -> I
             if n % 20000 == 0 and progress:
                 progress(stage, raw.tell(), total)
             if not record or not any(v.strip() for v in record):
+                yield reader.start, {BLANK: ""}
                 continue
-            yield reader.line_num, {c: (record[i].strip() if i < len(record) else "") for i, c in keep}
+            row = {c: (record[i].strip() if i < len(record) else "") for i, c in keep}
+            if len(record) != len(header):
+                row[WRONG_WIDTH] = f"{len(record)}/{len(header)}"
+            yield reader.start, row
         if progress:
             progress(stage, total, total)
 
@@ -131,18 +203,30 @@ def _flag(value: str | None, field: str, problems: list) -> bool | None:
 
 def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
     """One CSV row to a typed row, or the list of (field, reason) problems."""
+    if BLANK in raw:
+        return None, [("", _l("blank line"))]
     problems: list[tuple[str, str]] = []
+    if WRONG_WIDTH in raw:
+        found, wanted = raw.pop(WRONG_WIDTH).split("/")
+        problems.append(("", _l("%(found)s fields where the header has %(wanted)s", found=found, wanted=wanted)))
+    problems += [p for f, v in raw.items() if (p := _text_problem(f, v))]
+    if problems:
+        return None, problems
     for f in REQUIRED:
         if not raw.get(f):
             problems.append((f, _l("required")))
     contribution = Decimal(0)
     if raw.get("contribution"):
-        try:
-            contribution = Decimal(raw["contribution"].replace(",", ""))
-            if not contribution.is_finite() or contribution < 0:
-                raise InvalidOperation
+        try:  # ASCII only: Decimal would read full-width digits
+            value = Decimal(raw["contribution"].replace(",", "")) if raw["contribution"].isascii() else None
         except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value < 0:
             problems.append(("contribution", _l("%(value)r is not a non-negative number", value=raw["contribution"])))
+        elif value > MAX_CONTRIBUTION:
+            problems.append(("contribution", _l("more than 10,000,000,000,000")))
+        else:
+            contribution = value
     phone = raw.get("phone") or None
     if phone and not PHONE.match(phone):
         problems.append(("phone", _l("%(value)r is not a phone number (mobile 1xxxxxxxxxx or landline 0xx-xxxxxxxx)",
@@ -156,8 +240,8 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
     address = raw.get("address") or None
     if address and len(address) > MAX_ADDRESS:
         problems.append(("address", _l("longer than %(n)s characters", n=MAX_ADDRESS)))
-    if len(raw.get("client_no", "")) > 32:
-        problems.append(("client_no", _l("longer than 32 characters")))
+    if raw.get("branch") and not BRANCH_CODE.fullmatch(raw["branch"]):
+        problems.append(("branch", _l("%(value)r is not a branch code (letters, digits, _ or -)", value=raw["branch"])))
     opted_out = _flag(raw.get("opted_out"), "opted_out", problems)
     closed = _flag(raw.get("account_closed"), "account_closed", problems)
     if problems:
@@ -166,17 +250,31 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
                 raw.get("manager_name") or None, contribution, opted_out, closed, mode, address), []
 
 
+def _text_problem(field: str, value: str) -> tuple[str, str] | None:
+    """A field too long for its column, holding a control character (NUL, CR...) or starting a formula."""
+    if len(value) > MAX_LENGTH.get(field, 255):
+        return field, _l("longer than %(n)s characters", n=MAX_LENGTH.get(field, 255))
+    if CONTROL.search(value):
+        return field, _l("contains a control character (NUL, tab, line break...)")
+    if value.startswith(FORMULA_START):
+        return field, _l("starts with %(c)r, like a spreadsheet formula", c=value[0])
+    return None
+
+
 class _Checker:
     """Collects problems over the whole file: per-row problems and repeated client numbers."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, branches: set[str] | None = None):
         self.file = file
+        self.branches = branches  # the known branch codes; None: any (the first file defines them)
         self.bad: list[tuple[str, int, str, str]] = []
         self.bad_rows = 0
         self.seen: dict[str, int] = {}
 
     def check(self, line: int, raw: dict) -> _Row | None:
         row, problems = parse_row(raw)
+        if row is not None and self.branches is not None and row.branch not in self.branches:
+            problems.append(("branch", _l("%(value)r is not a known branch", value=row.branch)))
         no = raw.get("client_no", "")
         if no and no in self.seen:
             problems.append(("client_no", _l("%(value)r repeats line %(line)s", value=no, line=self.seen[no])))
@@ -258,12 +356,13 @@ def import_clients(
 ) -> ImportResult:
     """Upsert every row by client number and assign tiers; a file with any bad row imports nothing."""
     path = Path(path)
-    encoding = encoding or detect_encoding(path)
+    encoding = detect_encoding(path, encoding)
     scheme = tiers.ensure_default_scheme(session)
     before = session.scalar(select(func.count()).select_from(Client))
     now = utcnow()
     upsert = _Upsert(session, header_fields(path, encoding), now)
-    checker, branches, chunk, rows = _Checker(path.name), set(), [], 0
+    known = set(session.scalars(select(Branch.code)))
+    checker, branches, chunk, rows = _Checker(path.name, known or None), set(), [], 0
 
     def flush(chunk: list[_Row]) -> None:
         codes = tiers.tier_codes(np.array([float(r.contribution) for r in chunk]), scheme)
