@@ -89,6 +89,12 @@ def init_app(app: Flask) -> None:
         get_session().rollback()
         return page(409, "Conflict", str(e))
 
+    @app.errorhandler(ValidationFailed)
+    def domain_invalid(e):
+        """A refusal no view caught (an over-long or NUL value met at flush): a 422, never a 500."""
+        get_session().rollback()
+        return page(422, "Not accepted", str(e))
+
     @app.errorhandler(500)
     def server_error(e):
         get_session().rollback()

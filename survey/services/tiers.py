@@ -10,11 +10,14 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from survey.errors import ValidationFailed, joined
+from survey.form_values import ascii_int
 from survey.models import Client, StaffUser, Tier, TierScheme
 from survey.services import audit
 
 # The playbook's default: the top tiers are kept by phone, the lower tiers visited in person;
 # follow-up deadlines are tighter the higher the tier.
+MAX_THRESHOLD = Decimal("1e13")  # yuan, as for an imported contribution
+MAX_SLA_HOURS = 24 * 365
 DEFAULT_TIERS = (
     dict(code="private", name_zh="私人银行", name_en="Private banking", min_contribution=Decimal("6000000"), default_mode="phone", followup_sla_hours=24),
     dict(code="diamond", name_zh="钻石", name_en="Diamond", min_contribution=Decimal("2000000"), default_mode="phone", followup_sla_hours=24),
@@ -49,10 +52,22 @@ def validate_tiers(tiers: list[dict]) -> list[dict]:
         seen.add(code)
         if t.get("default_mode") not in ("phone", "in_person", "web"):
             problems.append(_l("tier %(code)s: default mode must be phone, in_person or web", code=code))
+        raw = str(t.get("min_contribution"))
         try:
-            t["min_contribution"] = Decimal(str(t["min_contribution"]))
-        except Exception:
-            problems.append(_l("tier %(code)s: threshold %(value)r is not a number", code=code, value=t.get("min_contribution")))
+            value = Decimal(raw) if raw.isascii() and len(raw) <= 40 else None
+        except ArithmeticError:
+            value = None
+        if value is None or not value.is_finite() or not 0 <= value <= MAX_THRESHOLD:
+            problems.append(_l("tier %(code)s: threshold %(value)r is not a number", code=code, value=raw[:40]))
+        else:
+            t["min_contribution"] = value
+        sla = t.get("followup_sla_hours")
+        if sla is not None and not isinstance(sla, int):
+            if ascii_int(str(sla), low=1, high=MAX_SLA_HOURS) is None:
+                problems.append(_l("tier %(code)s: the follow-up hours must be a whole number from 1 to %(n)s",
+                                   code=code, n=MAX_SLA_HOURS))
+            else:
+                t["followup_sla_hours"] = int(str(sla))
     thresholds = [t["min_contribution"] for t in tiers if isinstance(t.get("min_contribution"), Decimal)]
     if len(thresholds) == len(tiers):
         if any(a <= b for a, b in zip(thresholds, thresholds[1:], strict=False)):
