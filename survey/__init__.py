@@ -31,7 +31,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     finalize_config(app.config, environ=os.environ)
 
-    from survey import db, errors, i18n, request_limits, response_headers, security, views_common
+    from survey import (
+        db,
+        errors,
+        i18n,
+        request_limits,
+        response_headers,
+        security,
+        string_guard,
+        views_common,
+    )
     from survey.admin import bp as admin_bp
     from survey.auth import bp as auth_bp
     from survey.cases import bp as cases_bp
@@ -40,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey.quality import bp as quality_bp
     from survey.staff import bp as staff_bp
 
+    string_guard.install()  # NUL / over-long text refused at flush, alike on both databases
     db.init_app(app)
     request_limits.init_app(app)  # before CSRF: an oversized body is refused unread
     security.init_app(app)

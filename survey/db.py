@@ -57,9 +57,6 @@ def writer(engine: Engine) -> Engine:
 
 
 def init_app(app: Flask) -> None:
-    from survey import string_guard
-
-    string_guard.install()
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["survey.engine"] = engine
     app.extensions["survey.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)

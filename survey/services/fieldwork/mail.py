@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Client, Invitation, Message, Wave, utcnow
-from survey.services import audit, invitations
+from survey.services import audit, invitations, job_lock
 from survey.services.fieldwork.optout import optout_token
 from survey.services.fieldwork.queue import wave_settings
 
@@ -158,6 +158,7 @@ def send_invitations(session: Session, wave: Wave, mailer: Mailer, *, now: dt.da
     back (``held``) unless ``reissue`` replaces its link, which is audited.
     """
     now = now or utcnow()
+    job_lock.hold(session, "send-invitations")
     ttl = int(wave_settings(wave)["token_ttl_days"])
     cases = session.scalars(_web_cases(wave.id).where(Invitation.last_message_at.is_(None))).all()
     sent, reused, reissued, held = 0, 0, [], []
@@ -187,6 +188,7 @@ def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None
     ``max_reminders`` times, never after an opt-out; a reminder carries the same link as before
     (a new one only when it has expired), and a link that cannot be written again is not replaced."""
     now = now or utcnow()
+    job_lock.hold(session, "send-reminders")
     due = []
     for inv in session.scalars(_web_cases(wave.id if wave else None).where(Invitation.last_message_at.isnot(None))):
         s = wave_settings(inv.wave)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Client, FollowUpCase, Message, StaffUser
+from survey.services import job_lock
 from survey.services.fieldwork.mail import Mailer
 from survey.services.followup.cases import add_event, escalation_delay_hours
 
@@ -36,6 +37,7 @@ class SweepResult:
 
 def sweep(session: Session, *, now: dt.datetime, actor="escalation") -> SweepResult:
     """Mark overdue and escalate, exactly the open cases past their step's deadline (+ delay)."""
+    job_lock.hold(session, "escalate")
     delay = dt.timedelta(hours=escalation_delay_hours(session))
     rows = session.execute(
         select(FollowUpCase, Client.branch_code).join(Client, Client.id == FollowUpCase.client_id)
@@ -135,8 +137,13 @@ def send_mail(config: Mapping, *, to: str, subject: str, body: str, kind: str) -
 
 
 def send_digests(session: Session, config: Mapping, *, now: dt.datetime) -> list[Digest]:
-    """Send each digest (SMTP or outbox) and keep a Message row for it."""
-    sent = digests(session, now=now)
+    """Send each digest (SMTP or outbox) and keep a Message row for it; once a day per person, however
+    many servers run the job."""
+    job_lock.hold(session, "digest")
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    done = set(session.scalars(select(Message.recipient).where(
+        Message.kind == "case_digest", Message.sent_at >= day, Message.sent_at < day + dt.timedelta(days=1))))
+    sent = [d for d in digests(session, now=now) if staff_address(d.recipient.username, config) not in done]
     for d in sent:
         to = staff_address(d.recipient.username, config)
         transport = send_mail(config, to=to, subject=d.subject, body=d.body, kind=f"digest-{now:%Y%m%d}")
