@@ -142,3 +142,19 @@ def test_proxy_fix_only_when_configured(tmp_path):
     h = {"X-Forwarded-For": "203.0.113.9"}
     assert plain.test_client().get("/_addr", headers=h).get_data(as_text=True) == "127.0.0.1"
     assert proxied.test_client().get("/_addr", headers=h).get_data(as_text=True) == "203.0.113.9"
+
+
+def test_throttle_window_passes(db):
+    import datetime as dt
+
+    from survey.services import login_throttle
+
+    keys = login_throttle.keys_for("someone", "10.0.0.9")
+    t0 = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    for i in range(5):
+        login_throttle.record_failure(db, keys, now=t0 + dt.timedelta(minutes=i))
+    assert login_throttle.is_blocked(db, keys, now=t0 + dt.timedelta(minutes=5))
+    assert not login_throttle.is_blocked(db, keys, now=t0 + dt.timedelta(minutes=16))
+    login_throttle.record_failure(db, keys, now=t0 + dt.timedelta(minutes=30))  # a new window starts at one
+    row = db.get(LoginThrottle, db.scalar(select(LoginThrottle.id).where(LoginThrottle.key == keys["account"])))
+    assert row.failures == 1
