@@ -147,3 +147,26 @@ def test_interviewer_cannot_claim_an_unassigned_case_by_appointment(app, client,
     assert client.post(f"/staff/fieldwork/cases/{free_id}/appointment", data={"appointment_at": soon}).status_code == 403
     assert client.post(f"/staff/fieldwork/cases/{free_id}/hold").status_code == 403
     assert db.get(Invitation, free_id).assigned_to is None
+
+
+def test_branch_head_export_holds_only_own_branch_rows(app, client, db):
+    import csv
+    import io
+
+    from tests.factories_quality import add_cases, make_clients, quality_wave, record_draw, scores
+
+    wave = quality_wave(db, "BH-W", dt.date(2026, 7, 1))
+    record_draw(db, wave, {"gold": 100})
+    add_cases(db, wave, make_clients(db, "gold", 3, branch="BJ01"), "gold", answers=scores({4: 3}))
+    add_cases(db, wave, make_clients(db, "gold", 4, branch="SH01"), "gold", answers=scores({3: 4}))
+    make_user(db, "branch_head", username="bh_export", branch_code="BJ01")
+    db.commit()
+    login(client, "bh_export")
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/quality/export/csv?wave={wave.id}&branch=SH01").data.decode("utf-8-sig"))))
+    assert len(rows) == 3 and {r["branch"] for r in rows} == {"BJ01"}
+    page = client.get(f"/quality/?wave={wave.id}&branch=SH01").get_data(as_text=True)
+    assert 'value="SH01"' not in page
+    app.config["BRANCH_HEAD_SEES_ALL"] = True
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/quality/export/csv?wave={wave.id}").data.decode("utf-8-sig"))))
+    assert len(rows) == 7
