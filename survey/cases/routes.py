@@ -40,10 +40,11 @@ def _helpers():
 
 @bp.before_request
 def _own_branch_only():
-    """A branch head opens and acts on their own branch's cases only (unless the setting widens it)."""
+    """A branch head opens their own branch's cases and those they own (unless the setting widens it)."""
     scope = branch_scope(current_user)
     case_id = (request.view_args or {}).get("case_id")
-    if scope is not None and case_id is not None and followup_cases.branch_of_case(get_session(), case_id) != scope:
+    if scope is not None and case_id is not None and not followup_cases.in_scope(get_session(), case_id, scope,
+                                                                                  current_user.id):
         abort(403)
 
 

@@ -176,10 +176,12 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Fol
     return case
 
 
-def branch_of_case(session: Session, case_id: int) -> str | None:
-    """The branch code of the case's client (None when there is no such case)."""
-    return session.scalar(select(Client.branch_code).join(FollowUpCase, FollowUpCase.client_id == Client.id)
-                          .where(FollowUpCase.id == case_id))
+def in_scope(session: Session, case_id: int, branch: str, user_id: int) -> bool:
+    """Whether a user limited to ``branch`` may open the case: one of that branch's, or one they own."""
+    row = session.execute(select(Client.branch_code, FollowUpCase.owner_id)
+                          .join(FollowUpCase, FollowUpCase.client_id == Client.id)
+                          .where(FollowUpCase.id == case_id)).first()
+    return row is None or row.branch_code == branch or row.owner_id == user_id
 
 
 def find_open(session: Session, client_id: int, topic: str) -> FollowUpCase | None:
