@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
+from survey.form_values import ascii_int
 from survey.models import Answer, Invitation, Question, Response, StaffUser, Wave
 from survey.services import audit, questionnaires, tiers
 
@@ -114,8 +115,8 @@ def get_wave(session: Session, wave_id: int) -> Wave:
 
 def find_wave(session: Session, name_or_id: str) -> Wave:
     wave = session.scalar(select(Wave).where(Wave.name == name_or_id))
-    if wave is None and str(name_or_id).isdigit():
-        wave = session.get(Wave, int(name_or_id))
+    if wave is None and ascii_int(str(name_or_id)) is not None:
+        wave = session.get(Wave, ascii_int(str(name_or_id)))
     if wave is None:
         raise NotFound(_l("no wave named %(name)r", name=name_or_id))
     return wave
