@@ -58,9 +58,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def helpers():
         def lang_url(code: str) -> str:
-            args = request.args.to_dict()
-            args["lang"] = code
-            return url_for(request.endpoint or "index", **(request.view_args or {}), **args)
+            # query keys never override the path's own values, nor url_for's options (_external, _scheme...)
+            args = {k: v for k, v in request.args.items() if not k.startswith("_")}
+            args.update(request.view_args or {}, lang=code)
+            return url_for(request.endpoint or "index", **args)
 
         return {"current_locale": str(get_locale() or "zh_CN"), "lang_url": lang_url}
 

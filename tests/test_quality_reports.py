@@ -142,7 +142,7 @@ def test_filters_are_domains_inside_the_design(db, client, as_role):
     y = np.array([5, 5, 5, 3, 3, 3, 2, 2, 2, 2, 4, 4, 2, 2, 2], dtype=float)
     design = analysis.StratifiedDesign(tier, {"gold": 500, "standard": 5000})
     expected = design.by(branch).mean(y)["SH01"]  # domain estimate: the SE uses the whole design
-    as_role("branch_head")
+    as_role("branch_head", branch_code="SH01")  # a branch head sees their own branch only
     page = client.get(f"/quality/?wave={wave.id}&branch=SH01&lang=en").get_data(as_text=True)
     lo, hi = expected.ci()
     assert table_rows(page, "overview-mean")["Bank (all tiers)"][2] == (f"{expected.estimate:.2f}", f"[{lo:.2f}, {hi:.2f}]")

@@ -68,3 +68,9 @@ def test_public_form_shows_the_length_limit(db, client):
 
 def test_nul_in_a_login_name_is_a_plain_refusal(client):
     assert client.post("/login", data={"username": "ad\x00min", "password": "x" * 12}).status_code == 401
+
+
+def test_query_keys_never_break_the_language_links(client, as_role):
+    assert client.get("/login?_external=1&_scheme=ftp&_anchor=x&lang=en").status_code == 200
+    as_role("admin")
+    assert client.get("/cases/reports/%C2%B2.csv?name=%C2%B2").status_code == 404
