@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
-from survey.localtime import hours_text, local_time, zone
 from survey.form_values import ascii_int, iso_datetime
+from survey.localtime import hours_text, local_time, zone
 from survey.models import Invitation, StaffUser, utcnow
 from survey.security import AREA_ROLES, roles_required
 from survey.services import responses, waves

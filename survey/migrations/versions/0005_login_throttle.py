@@ -1,13 +1,13 @@
 """security: failed log-ins counted per account and address; a session version per staff user ends sessions at logout
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004_client_address'
 branch_labels = None
 depends_on = None
 
