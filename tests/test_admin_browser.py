@@ -22,12 +22,12 @@ def test_admin_creates_an_interviewer_who_signs_in(live_server, browser, runner)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    made = runner.invoke(args=["create-user", "boss", "--role", "admin", "--password", "boss-pass-1"])
+    made = runner.invoke(args=["create-user", "boss", "--role", "admin"], input="chief-passphrase-1\n")
     assert made.exit_code == 0, made.output
-    _sign_in(browser, live_server, "boss", "boss-pass-1")
+    _sign_in(browser, live_server, "boss", "chief-passphrase-1")
     browser.get(f"{live_server}/admin/users?lang=en")
     form = browser.find_element(By.ID, "new-user")
-    for name, value in (("username", "iv_web"), ("display_name", "网页访员"), ("password", "web-pass-12"),
+    for name, value in (("username", "iv_web"), ("display_name", "网页访员"), ("password", "web-passphrase-12"),
                         ("employee_code", "INT77")):
         form.find_element(By.NAME, name).send_keys(value)
     Select(form.find_element(By.NAME, "role")).select_by_value("interviewer")
@@ -40,6 +40,6 @@ def test_admin_creates_an_interviewer_who_signs_in(live_server, browser, runner)
     assert "INT77" in row.text and "15" in row.text
 
     browser.find_element(By.CSS_SELECTOR, "form[action$='/logout'] button").click()
-    _sign_in(browser, live_server, "iv_web", "web-pass-12")
+    _sign_in(browser, live_server, "iv_web", "web-passphrase-12")
     assert browser.find_element(By.CSS_SELECTOR, ".who").text == "网页访员"
     assert browser.find_element(By.LINK_TEXT, "My cases")

@@ -53,7 +53,10 @@ EXPECTED: dict[str, tuple[set, set]] = {
     "cases.winback": (ACT_ON_CASES, {"branch_head"}),
     "cases.new_complaint": ({"supervisor", "admin", "branch_head"}, NONE),
     "cases.settings": ({"admin"}, NONE),
+    "cases.clients": ({"supervisor", "admin", "branch_head"}, NONE),
     "admin.index": ({"admin"}, NONE), "admin.import_clients": ({"admin"}, NONE), "admin.tier_scheme": ({"admin"}, NONE),
+    "admin.users": ({"admin"}, NONE), "admin.user": ({"admin"}, NONE), "admin.user_password": ({"admin"}, NONE),
+    "admin.user_active": ({"admin"}, NONE),
 }
 RECORD_ARGS = {"inv_id", "case_id"}
 
@@ -76,7 +79,8 @@ def records(app):
             case, _ = followup_cases.open_case(s, client=make_client(s, branch_code=branch), topic="service",
                                                channel="phone", actor="test", now=now, summary="matrix")
             opened[key] = case.id
-        return {"wave_id": wave.id, "inv_id": {"own": mine.id, "other": theirs.id}, "case_id": opened}
+        return {"wave_id": wave.id, "inv_id": {"own": mine.id, "other": theirs.id}, "case_id": opened,
+                "user_id": colleague.id}
 
 
 def url(rule, records, which: str) -> str:
@@ -86,6 +90,8 @@ def url(rule, records, which: str) -> str:
             value = records[arg][which]
         elif arg == "wave_id":
             value = records["wave_id"]
+        elif arg == "user_id":
+            value = records["user_id"]
         else:
             value = {"filename": "app.css", "fmt": "csv", "name": "overdue"}.get(arg, "not-a-real-token")
         out = re.sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), out)

@@ -31,7 +31,8 @@ FIELDS = ["action", "appointment_at", "branch", "by", "channel", "clear", "clien
           "reserve_share", "retier", "root_cause", "root_causes", "seed", "send_winback", "show", "sort", "step",
           "summary", "take_all", "tier", "to", "topic", "total", "username", "wave", "web_enabled", "analysis",
           "actions", "q_overall", "q_recommend", "q_courtesy", "q_contact_request", "q_comment", "name_zh_0",
-          "name_en_0", "min_0", "mode_0", "sla_0", "min_1", "sla_1"]
+          "name_en_0", "min_0", "mode_0", "sla_0", "min_1", "sla_1", "display_name", "employee_code", "capacity",
+          "active", "q", "address", "confirm"]
 SKIP = {"static", "auth.logout"}  # logging out would end the fuzzing session
 
 values = st.one_of(
