@@ -19,9 +19,9 @@ def _flash(page: str) -> str:
 
 
 def _signed_in_with_a_case(client, db, username: str, *, branch_code: str = "BJ01", **settings) -> Invitation:
-    """A wave in field with one phone case of ``branch_code``, and an interviewer ``username`` signed in."""
-    inv = field_case(db, field_wave(db, **settings), branch_code=branch_code)
-    interviewer(db, username=username)
+    """A wave in field with one phone case of ``branch_code`` assigned to an interviewer ``username``, signed in."""
+    me = interviewer(db, username=username)
+    inv = field_case(db, field_wave(db, **settings), branch_code=branch_code, assigned_to=me)
     db.commit()
     login(client, username)
     return inv
@@ -116,9 +116,9 @@ def test_final_code_says_the_case_is_closed_with_it(client, db):
 def test_visit_case_shows_branch_and_address(client, db, runner, tmp_path):
     branch(db, "BJ01")
     wave = field_wave(db, calling_hours=[0, 24])
-    visit = field_case(db, wave, mode="in_person", branch_code="BJ01", client_no="V0000001")
-    phone = field_case(db, wave, mode="phone", branch_code="BJ01", client_no="V0000002")
-    interviewer(db, username="iv_visit")
+    me = interviewer(db, username="iv_visit")  # interviewers open only the cases assigned to them
+    visit = field_case(db, wave, mode="in_person", branch_code="BJ01", client_no="V0000001", assigned_to=me)
+    phone = field_case(db, wave, mode="phone", branch_code="BJ01", client_no="V0000002", assigned_to=me)
     db.commit()
     # the address arrives with the client file, as it would in the bank
     path = tmp_path / "clients.csv"
