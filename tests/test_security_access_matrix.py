@@ -38,7 +38,8 @@ EXPECTED: dict[str, tuple[set, set]] = {
     "staff.fieldwork_calendar": (STAFF, NONE),
     **{f"staff.{e}": (SUPERVISE, NONE) for e in (
         "wave_new", "wave_invite", "wave_plan", "wave_plan_confirm", "wave_draw", "wave_draw_reset", "wave_release",
-        "wave_release_to_target",
+        "wave_release_to_target", "wave_open_fieldwork", "wave_send_invitations", "wave_close_fieldwork",
+        "wave_settings_page",
         "fieldwork_waves", "fieldwork_dashboard", "fieldwork_cases", "fieldwork_assign", "fieldwork_reassign")},
     **{f"staff.{e}": (SUPERVISE, {"interviewer"}) for e in (
         "fieldwork_case", "fieldwork_hold", "fieldwork_release", "fieldwork_attempt", "fieldwork_appointment",
