@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
-from survey.models import Answer, Invitation, Question, Response, StaffUser, Wave
+from survey.models import Answer, Invitation, Response, StaffUser, Wave
 from survey.services import audit, questionnaires, tiers
 
 DEFAULT_SETTINGS = {
@@ -174,5 +174,6 @@ def tier_summary(session: Session, wave: Wave) -> list[TierSummary]:
     ]
 
 
-def questions_of(wave: Wave) -> list[Question]:
-    return list(wave.questionnaire.questions)
+def questions_of(wave: Wave) -> list[questionnaires.FormQuestion]:
+    """The wave's questions in order, from the per-process cache of questionnaire versions."""
+    return list(questionnaires.form_of_questionnaire(wave.questionnaire).questions)
