@@ -59,6 +59,15 @@ class Line:
     texts: list[str]  # the values as the table prints them
 
 
+def warm_up() -> None:
+    """Load matplotlib and its font list by drawing one small chart.
+
+    ``survey serve`` calls this in the gunicorn master before the workers fork, so they share the
+    loaded library and no reader waits for it on a worker's first chart.
+    """
+    trend_chart("warm-up", "", "", ["1"], [Line("all", "", [1.0], [None], [None], ["1"])], y_label="")
+
+
 def _svg(fig: Figure, key: str, title: str, desc: str, series: dict[str, tuple[str, list[str]]]) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
