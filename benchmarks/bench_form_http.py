@@ -38,16 +38,17 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
+# both under survey serve's gunicorn settings; only the product's master is warmed (charts, catalogues)
 SERVE = """
 import sys
 sys.path.insert(0, sys.argv[4])
-from survey.serve import run
+from survey.serve import GunicornServer, options
 kind, port, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 if kind == "survey":
     from survey import create_app as factory
 else:
     from minimal_form_app import create_app as factory
-run(factory, host="127.0.0.1", port=port, workers=workers)
+GunicornServer(factory, options(host="127.0.0.1", port=port, workers=workers), warm=kind == "survey").run()
 """
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -153,9 +154,11 @@ def start(kind: str, url: str, workers: int, questions: list) -> tuple[subproces
     env = {**os.environ, "SURVEY_SECRET_KEY": "bench-secret", "SURVEY_DATABASE_URL": url,
            "SURVEY_SECURE_COOKIES": "false", "MINI_SECRET": "bench-secret", "MINI_DATABASE_URL": url,
            "MINI_QUESTIONS": json.dumps(questions), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, kind, str(port), str(workers), str(HERE)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
+    log = Path(tempfile.gettempdir()) / f"bench_form_{kind}_{port}.log"
+    with log.open("w") as fh:
+        proc = subprocess.Popen([sys.executable, "-c", SERVE, kind, str(port), str(workers), str(HERE)], cwd=ROOT,
+                                env=env, stdout=subprocess.DEVNULL, stderr=fh)
+    for _ in range(1800):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             c.request("GET", "/s/thanks")
@@ -163,9 +166,11 @@ def start(kind: str, url: str, workers: int, questions: list) -> tuple[subproces
                 return proc, port
         except OSError:
             pass
+        if proc.poll() is not None:
+            break
         time.sleep(0.1)
     proc.kill()
-    raise SystemExit(f"{kind} server did not start")
+    raise SystemExit(f"{kind} server did not start; its log:\n" + log.read_text()[-3000:])
 
 
 def workers_of(pid: int) -> list[int]:

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def make_engine(url: str) -> Engine:
@@ -53,6 +54,20 @@ def writer(engine: Engine) -> Engine:
     BEGIN makes writers queue instead.  PostgreSQL ignores the option.
     """
     return engine.execution_options(sqlite_immediate=True)
+
+
+def distinct_values(session: Session, column: ColumnElement) -> list:
+    """The distinct non-null values of an indexed ``column``, by a loose index scan.
+
+    A recursive query jumps from each value to the next one in the index, so the cost grows with
+    the number of distinct values, not with the rows (a plain DISTINCT reads every row).
+    """
+    first = select(func.min(column).label("v")).where(column.is_not(None)).cte("distinct_scan", recursive=True)
+    following = select(
+        select(func.min(column)).where(column > first.c.v).scalar_subquery()
+    ).where(first.c.v.is_not(None))
+    scan = first.union_all(following)
+    return [v for (v,) in session.execute(select(scan.c.v).where(scan.c.v.is_not(None)))]
 
 
 def init_app(app: Flask) -> None:

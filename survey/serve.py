@@ -13,9 +13,10 @@ from gunicorn.app.base import BaseApplication
 
 
 class GunicornServer(BaseApplication):
-    def __init__(self, app_factory, options: dict):
+    def __init__(self, app_factory, options: dict, *, warm: bool = True):
         self.app_factory = app_factory
         self.options = options
+        self.warm = warm
         super().__init__()
 
     def load_config(self):
@@ -25,7 +26,7 @@ class GunicornServer(BaseApplication):
 
     def load(self):
         app = self.app_factory()
-        if self.cfg.preload_app:
+        if self.warm and self.cfg.preload_app:
             warm_master(app)
         return app
 
@@ -43,7 +44,12 @@ def warm_master(app: Flask) -> None:
 
 
 def run(app_factory, *, host: str, port: int, workers: int, threads: int = 4, preload: bool = True) -> None:
-    options = {
+    GunicornServer(app_factory, options(host=host, port=port, workers=workers, threads=threads, preload=preload)).run()
+
+
+def options(*, host: str, port: int, workers: int, threads: int = 4, preload: bool = True) -> dict:
+    """The gunicorn settings ``survey serve`` uses."""
+    return {
         "bind": f"{host}:{port}",
         "workers": workers,
         "threads": threads,
@@ -52,4 +58,3 @@ def run(app_factory, *, host: str, port: int, workers: int, threads: int = 4, pr
         "preload_app": preload,
         "timeout": 120,
     }
-    GunicornServer(app_factory, options).run()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.db import distinct_values
 from survey.models import MODES, Branch, Client, Response, Wave
 from survey.services.quality.provisional import FieldStatus, in_field
 from survey.services.quality.reports import Filters, TierInfo, tiers_of
@@ -45,7 +46,7 @@ def page_context(session: Session, args) -> PageContext:
     if wave is None and wanted:
         wave = default_wave(session, waves)
     named = dict(session.execute(select(Branch.code, Branch.name)).all())
-    codes = set(named) | set(session.scalars(select(Client.branch_code).distinct()))
+    codes = set(named) | set(distinct_values(session, Client.branch_code))
     branches = [(c, named.get(c, "")) for c in sorted(codes)]
     weights = wave_settings(wave).get("weighting", "design") if wave else "design"
     return PageContext(wave, waves, Filters.from_args(args, weights), tiers_of(wave) if wave else [], branches, MODES,
