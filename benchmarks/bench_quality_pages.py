@@ -201,6 +201,7 @@ def main() -> None:
     ap.add_argument("--reset", action="store_true", help="empty the PostgreSQL databases given first")
     ap.add_argument("--reuse", action="store_true", help="measure the databases given by --db and --demo-db as they are")
     ap.add_argument("--managers", type=int, default=12, help="relationship managers in the big client file (the demo has 12)")
+    ap.add_argument("--only", choices=("big", "demo"), help="build and measure one of the two (one database at a time)")
     ap.add_argument("--smoke", action="store_true", help="20,000 clients, 3 waves of 400, 2,000-client demo")
     args = ap.parse_args()
     if args.smoke:
@@ -209,27 +210,34 @@ def main() -> None:
         tmp = Path(tmp)
         big = args.db or f"sqlite:///{tmp}/big.sqlite"
         demo = args.demo_db or f"sqlite:///{tmp}/demo.sqlite"
-        big_s = demo_s = 0.0
+        kinds = [args.only] if args.only else ["big", "demo"]
+        urls = {"big": big, "demo": demo}
+        built = {"big": 0.0, "demo": 0.0}
         if not args.reuse:
-            for url in (big, demo):
-                if url.startswith("postgresql") and not args.reset:
+            for kind in kinds:
+                if urls[kind].startswith("postgresql") and not args.reset:
                     raise SystemExit("give --reset to empty the PostgreSQL databases first")
-                reset(url)
-            print(f"building the big database ({args.clients:,} clients, {args.waves} waves of {args.invited:,} invited)")
-            big_s = build_big(big, args.clients, args.waves, args.invited, args.managers, tmp)
-            demo_s = build_demo(demo, args.demo_clients)
-        results = {"big": measure(big, args.repeats), "demo": measure(demo, args.repeats)}
-        sizes = {"big": counts(big), "demo": counts(demo)}
-    print(f"database {big.split('://')[0]}; built in {big_s:.0f} s (big) and {demo_s:.0f} s (demo); "
-          f"{args.repeats} requests per page after a warm-up")
-    for key in ("big", "demo"):
+                reset(urls[kind])
+            if "big" in kinds:
+                print(f"building the big database ({args.clients:,} clients, {args.waves} waves of {args.invited:,} invited)")
+                built["big"] = build_big(big, args.clients, args.waves, args.invited, args.managers, tmp)
+            if "demo" in kinds:
+                built["demo"] = build_demo(demo, args.demo_clients)
+        results = {kind: measure(urls[kind], args.repeats) for kind in kinds}
+        sizes = {kind: counts(urls[kind]) for kind in kinds}
+    print(f"database {urls[kinds[0]].split('://')[0]}; built in " + ", ".join(f"{built[k]:.0f} s ({k})" for k in kinds)
+          + f"; {args.repeats} requests per page after a warm-up")
+    for key in kinds:
         c = sizes[key]
         print(f"  {key}: {c['clients']:,} clients, {c['waves']} waves, {c['responses']:,} responses, {c['answers']:,} answers")
-    print(f"{'page':<12}{'big p50':>9}{'big p95':>9}{'demo p50':>10}{'demo p95':>10}{'p95 big/demo':>14}")
+    print(f"{'page':<12}" + "".join(f"{k + ' p50':>10}{k + ' p95':>10}" for k in kinds)
+          + (f"{'p95 big/demo':>14}" if len(kinds) == 2 else ""))
     for name in PAGES:
-        b, d = results["big"][name], results["demo"][name]
-        print(f"{name:<12}{b['p50']:>9.0f}{b['p95']:>9.0f}{d['p50']:>10.0f}{d['p95']:>10.0f}{b['p95'] / d['p95']:>14.2f}")
-    print(json.dumps({"db": big.split("://")[0], "sizes": sizes, **results}))
+        line = f"{name:<12}" + "".join(f"{results[k][name]['p50']:>10.0f}{results[k][name]['p95']:>10.0f}" for k in kinds)
+        if len(kinds) == 2:
+            line += f"{results['big'][name]['p95'] / results['demo'][name]['p95']:>14.2f}"
+        print(line)
+    print(json.dumps({"db": urls[kinds[0]].split("://")[0], "sizes": sizes, **results}))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 
-from flask import Flask, abort, redirect, render_template_string, url_for
+from flask import Flask, abort, redirect, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import (
     Column,
@@ -96,6 +96,7 @@ def create_app() -> Flask:
     SurveyForm = form_class(questions)
     engine = make_engine(os.environ["MINI_DATABASE_URL"])
     writer = engine.execution_options(immediate=True)
+    page = app.jinja_env.from_string(PAGE)  # compiled once, as render_template would
 
     @app.route("/s/<token>", methods=["GET", "POST"])
     def survey(token: str):
@@ -118,7 +119,7 @@ def create_app() -> Flask:
                         for code, value in form.data.items() if code != "csrf_token" and value]
                 conn.execute(insert(answers), rows)
             return redirect(url_for("thanks"))
-        return render_template_string(PAGE, form=form), (422 if form.errors else 200)
+        return page.render(form=form), (422 if form.errors else 200)
 
     @app.get("/s/thanks")
     def thanks():

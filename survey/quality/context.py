@@ -35,7 +35,7 @@ class PageContext:
 
 def default_wave(session: Session, waves: list[Wave]) -> Wave | None:
     """The newest wave with respondents (the one in field may have none yet), else the newest."""
-    answered = set(session.scalars(select(Response.wave_id).distinct()))
+    answered = set(distinct_values(session, Response.wave_id))
     return next((w for w in waves if w.id in answered), waves[0] if waves else None)
 
 
