@@ -340,7 +340,7 @@ def report(args, url, stats, memory, rows) -> None:
     print(f"database {url.split('://')[0]}, {args.clients} concurrent clients, gunicorn {args.workers} workers x 4 "
           f"threads, {args.links} fresh links per app in rounds of {args.round}, interleaved")
     print(f"{'app':<9}{'subm/s':>8}{'ok':>6}{'other':>7}{'GET p50/p99 ms':>17}{'POST p50/p99 ms':>17}"
-          f"{'thanks p50/p99':>16}{'CPU ms/subm':>12}{'rows/link':>10}{'lost':>6}{'dup':>5}{'RSS/private MiB':>17}")
+          f"{'thanks p50/p99':>16}{'CPU ms/subm':>12}{'rows/link':>10}{'lost':>6}{'dup':>5}{'RSS/PSS/private MiB':>21}")
     summary = {}
     for kind, s in stats.items():
         ok = sum(1 for st in s["statuses"] if st == 302)
@@ -353,16 +353,18 @@ def report(args, url, stats, memory, rows) -> None:
                          "rows_per_link": (r["responses"] + r["answers"]) / max(r["responses"], 1),
                          "lost": r["lost"], "duplicated": r["duplicated"], "cases": r["cases"],
                          "rss_mib": max(m["rss"] for m in memory[kind]),
+                         "pss_mib": max(m["pss"] for m in memory[kind]),
                          "private_mib": max(m["private"] for m in memory[kind])}
         m = summary[kind]
         print(f"{kind:<9}{m['rate']:>8.1f}{ok:>6}{m['other']:>7}{pct['GET'][0]:>9.1f}/{pct['GET'][1]:<7.0f}"
               f"{pct['POST'][0]:>9.1f}/{pct['POST'][1]:<7.0f}{pct['thanks'][0]:>8.1f}/{pct['thanks'][1]:<7.0f}"
               f"{m['cpu_ms']:>12.1f}{m['rows_per_link']:>10.1f}{m['lost']:>6}{m['duplicated']:>5}"
-              f"{m['rss_mib']:>9.0f}/{m['private_mib']:<7.0f}")
+              f"{m['rss_mib']:>9.0f}/{m['pss_mib']:.0f}/{m['private_mib']:<7.0f}")
     a, b = summary["survey"], summary["minimal"]
     print(f"ratio survey/minimal: {a['rate'] / b['rate']:.2f}x submissions/s, POST p99 {a['p99']['POST'] / b['p99']['POST']:.2f}x, "
           f"CPU {a['cpu_ms'] / b['cpu_ms']:.2f}x; follow-up cases opened by the product: {a['cases']}")
-    print("(rows/link: the response and its answers; RSS/private: the largest worker after the run, no chart drawn)")
+    print("(rows/link: the response and its answers; memory: the largest worker after the run, no chart drawn;"
+          " RSS counts the pages shared with the master, PSS shares them out, private is the worker's own)")
     print(json.dumps({"db": url.split("://")[0], "clients": args.clients, "links": args.links, **summary}, default=float))
     if a["lost"] or a["duplicated"] or b["lost"] or b["duplicated"] or a["other"] or b["other"]:
         raise SystemExit("responses lost, duplicated or refused")
