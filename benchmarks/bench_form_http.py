@@ -42,13 +42,21 @@ sys.path.insert(0, str(ROOT))
 SERVE = """
 import sys
 sys.path.insert(0, sys.argv[4])
-from survey.serve import GunicornServer, options
+from survey.serve import GunicornServer
+try:
+    from survey.serve import options
+except ImportError:  # a checkout from before serve.options: the same settings, written out
+    def options(*, host, port, workers):
+        return {"bind": f"{host}:{port}", "workers": workers, "threads": 4, "worker_class": "gthread",
+                "accesslog": "-", "preload_app": True, "timeout": 120}
 kind, port, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 if kind == "survey":
     from survey import create_app as factory
 else:
     from minimal_form_app import create_app as factory
-GunicornServer(factory, options(host="127.0.0.1", port=port, workers=workers), warm=kind == "survey").run()
+server = GunicornServer(factory, options(host="127.0.0.1", port=port, workers=workers))
+server.warm = kind == "survey"  # only the product's master is warmed
+server.run()
 """
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
