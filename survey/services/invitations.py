@@ -40,6 +40,8 @@ class FormWave:
     """What the form needs of a wave: its settings (read fresh) and its cached questionnaire version."""
 
     id: int
+    name: str
+    status: str
     settings: dict
     questionnaire: questionnaires.FormQuestionnaire
 
@@ -68,7 +70,7 @@ class TokenState:
 
 
 _LINK = (select(Invitation.id, Invitation.wave_id, Invitation.client_id, Invitation.kind, Invitation.followup_case_id,
-                Invitation.used_at, Invitation.expires_at, Invitation.status, Wave.status, Wave.settings, Questionnaire.id,
+                Invitation.used_at, Invitation.expires_at, Invitation.status, Wave.name, Wave.status, Wave.settings, Questionnaire.id,
                 Questionnaire.code,
                 Questionnaire.version, Questionnaire.created_at)
          .join(Wave, Wave.id == Invitation.wave_id).join(Questionnaire, Questionnaire.id == Wave.questionnaire_id))
@@ -81,10 +83,11 @@ def lookup(session: Session, token: str, now: dt.datetime | None = None) -> Toke
     row = session.execute(_LINK.where(Invitation.token_hash == token_hash(token))).first()
     if row is None:
         return TokenState("unknown")
-    inv_id, wave_id, client_id, kind, case_id, used_at, expires_at, inv_status, wave_status, settings, *version = row
+    (inv_id, wave_id, client_id, kind, case_id, used_at, expires_at, inv_status, wave_name, wave_status, settings,
+     *version) = row
     qn = questionnaires.form_of(session, questionnaires.version_key(session, *version))
     inv = Link(inv_id, wave_id, client_id, kind, case_id, used_at, expires_at, inv_status,
-               FormWave(wave_id, settings or {}, qn))
+               FormWave(wave_id, wave_name, wave_status, settings or {}, qn))
     if used_at is not None:
         return TokenState("used", inv)
     if inv_status != "open" or (kind != "winback" and wave_status == "closed"):

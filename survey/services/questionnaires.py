@@ -224,7 +224,7 @@ def form_of(session: Session, key: tuple) -> FormQuestionnaire:
     return _forms[key]
 
 
-def form_of_questionnaire(qn: Questionnaire) -> FormQuestionnaire:
-    """``form_of`` for a questionnaire already loaded in a session."""
-    session = object_session(qn)
+def form_of_questionnaire(qn: Questionnaire, session: Session | None = None) -> FormQuestionnaire:
+    """``form_of`` for a questionnaire already loaded (in ``session``, else in its own)."""
+    session = session or object_session(qn)
     return form_of(session, version_key(session, qn.id, qn.code, qn.version, qn.created_at))

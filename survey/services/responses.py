@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from survey.errors import Conflict
 from survey.models import Answer, Client, Invitation, Question, Response, StaffUser, Wave, utcnow
+from survey.services import questionnaires
 from survey.services.followup import triggers as followup_triggers
 from survey.services.invitations import Link
 
@@ -103,6 +104,8 @@ def submit(
     ``settings`` are the wave's (read from the database when not given).
     """
     now = now or utcnow()
+    if questions and isinstance(questions[0], Question):  # ORM questions: read the version's cached form
+        questions = list(questionnaires.form_of_questionnaire(questions[0].questionnaire, session).questions)
     disposition = "1.1" if status == "complete" else "1.2"
     claimed = session.execute(
         update(Invitation)
