@@ -25,6 +25,11 @@ DEFAULT_TRIGGERS = {"enabled": True, "overall_max": 2, "recommend_max": 6, "cont
                     "topic": SURVEY_TOPIC}
 
 
+def triggers_for(wave: Wave | None) -> dict:
+    """The triggers in force for ``wave`` (the defaults when there is no wave)."""
+    return triggers_from(wave.settings if wave is not None else None)
+
+
 def triggers_from(settings: dict | None) -> dict:
     """The default triggers with a wave's ``settings["triggers"]`` laid over them."""
     overrides = (settings or {}).get("triggers") or {}
