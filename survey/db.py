@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def make_engine(url: str) -> Engine:
@@ -56,6 +57,20 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_immediate=True)
 
 
+def distinct_values(session: Session, column: ColumnElement) -> list:
+    """The distinct non-null values of an indexed ``column``, by a loose index scan.
+
+    A recursive query jumps from each value to the next one in the index, so the cost grows with
+    the number of distinct values, not with the rows (a plain DISTINCT reads every row).
+    """
+    first = select(func.min(column).label("v")).where(column.is_not(None)).cte("distinct_scan", recursive=True)
+    following = select(
+        select(func.min(column)).where(column > first.c.v).scalar_subquery()
+    ).where(first.c.v.is_not(None))
+    scan = first.union_all(following)
+    return [v for (v,) in session.execute(select(scan.c.v).where(scan.c.v.is_not(None)))]
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["survey.engine"] = engine
@@ -68,12 +83,32 @@ def get_engine() -> Engine:
     return current_app.extensions["survey.engine"]
 
 
-def get_session() -> Session:
-    """The request's session, created on first use and closed at teardown."""
+def get_session(*, lock_at_first_write: bool = False) -> Session:
+    """The request's session, created on first use and closed at teardown.
+
+    A GET reads; any other request writes and, on SQLite, takes the write lock at BEGIN.  A view that
+    reads first and writes only at the end asks for ``lock_at_first_write`` and calls ``begin_write``
+    before its first write, so the lock is held for the writes only.
+    """
     if "db_session" not in g:
-        kind = "survey.sessionmaker" if has_request_context() and request.method in ("GET", "HEAD") else "survey.writer_sessionmaker"
-        g.db_session = current_app.extensions[kind]()
+        reads = lock_at_first_write or (has_request_context() and request.method in ("GET", "HEAD"))
+        g.db_session = current_app.extensions["survey.sessionmaker" if reads else "survey.writer_sessionmaker"]()
     return g.db_session
+
+
+def begin_write(session: Session) -> None:
+    """Start the write transaction now: on SQLite end the read transaction and take the write lock
+    (BEGIN IMMEDIATE), so writers queue for the lock instead of failing on a stale read snapshot.
+
+    Nothing may have been written yet in ``session``.  On PostgreSQL the transaction goes on as it is.
+    """
+    if not is_sqlite(session):
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() after a write: the lock would come too late")
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _close_session(exc: BaseException | None) -> None:

@@ -124,6 +124,26 @@ def test_board_filters(as_role, client, db):
     assert shown("step=closed") == set()
 
 
+def test_the_board_comes_in_pages_that_keep_the_filters(as_role, client, db, monkeypatch):
+    from survey.services.followup import board as followup_board
+
+    monkeypatch.setattr(followup_board, "BOARD_PAGE", 2)
+    cases = [_case(db, branch_code="BJ01") for _ in range(3)]
+    other = _case(db, branch_code="SH01")
+    as_role("quality")
+
+    def shown(query):
+        html = client.get(f"/cases/board?lang=en&{query}").get_data(as_text=True)
+        return {c.id for c in (*cases, other) if f'href="/cases/{c.id}"' in html}, html
+
+    first, html = shown("branch=BJ01")
+    assert len(first) == 2 and "3 cases" in html and "page 1 of 2" in html
+    assert 'rel="next"' in html and "branch=BJ01" in html.split('rel="next"')[0].rsplit("<a", 1)[1]
+    second, html = shown("branch=BJ01&page=2")
+    assert first | second == {c.id for c in cases} and len(second) == 1 and 'rel="prev"' in html
+    assert shown("branch=BJ01&page=x")[0] == first and shown("branch=BJ01&page=9")[0] == second
+
+
 def test_my_cases_lists_what_is_mine_and_what_waits(as_role, client, db):
     case = _case(db)
     sup = as_role("supervisor")

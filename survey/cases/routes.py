@@ -58,7 +58,11 @@ def my_cases():
 def board():
     db = get_session()
     filters = followup_board.Filters.from_args(request.args, branch=branch_scope(current_user))
-    return render_template("cases/board.html", filters=filters, columns=followup_board.board(db, now=utcnow(), filters=filters),
+    raw = request.args.get("page", "")
+    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+    shown = followup_board.board(db, now=utcnow(), filters=filters, page=page)
+    return render_template("cases/board.html", filters=filters, columns=shown.columns, shown=shown,
+                           page_args={k: v for k, v in request.args.items() if k != "page"},
                            choices=followup_board.filter_choices(db))
 
 

@@ -1,10 +1,10 @@
 from flask import redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from survey.db import get_session
+from survey.db import begin_write, get_session
 from survey.errors import Conflict
 from survey.public.blueprint import bp
-from survey.services import invitations, responses, waves
+from survey.services import invitations, responses
 
 
 def _closed(status: str):
@@ -14,12 +14,12 @@ def _closed(status: str):
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
 def survey_form(token: str):
-    db = get_session()
+    db = get_session(lock_at_first_write=True)
     state = invitations.lookup(db, token)
     if state.status != "ok":
         return _closed(state.status)
     inv = state.invitation
-    questions = waves.questions_of(inv.wave)
+    questions = inv.wave.questionnaire.questions
     values, problems = {}, {}
     if request.method == "POST":
         values, problems = responses.parse_answers(questions, request.form)
@@ -27,7 +27,9 @@ def survey_form(token: str):
             problems = {}
         elif not problems:
             try:
-                responses.submit(db, inv, questions, values, mode="web", locale=str(get_locale()))
+                begin_write(db)
+                responses.submit(db, inv, questions, values, mode="web", locale=str(get_locale()),
+                                 settings=inv.wave.settings)
                 db.commit()
             except Conflict:
                 db.rollback()

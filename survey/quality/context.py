@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.db import distinct_values
 from survey.models import MODES, Branch, Client, Response, Wave
 from survey.services.quality.provisional import FieldStatus, in_field
 from survey.services.quality.reports import Filters, TierInfo, tiers_of
@@ -34,7 +35,7 @@ class PageContext:
 
 def default_wave(session: Session, waves: list[Wave]) -> Wave | None:
     """The newest wave with respondents (the one in field may have none yet), else the newest."""
-    answered = set(session.scalars(select(Response.wave_id).distinct()))
+    answered = set(distinct_values(session, Response.wave_id))
     return next((w for w in waves if w.id in answered), waves[0] if waves else None)
 
 
@@ -46,7 +47,7 @@ def page_context(session: Session, args, *, branch: str | None = None) -> PageCo
     if wave is None and wanted:
         wave = default_wave(session, waves)
     named = dict(session.execute(select(Branch.code, Branch.name)).all())
-    codes = set(named) | set(session.scalars(select(Client.branch_code).distinct()))
+    codes = set(named) | set(distinct_values(session, Client.branch_code))
     branches = [(c, named.get(c, "")) for c in sorted(codes) if branch is None or c == branch]
     weights = wave_settings(wave).get("weighting", "design") if wave else "design"
     filters = Filters.from_args(args, weights)

@@ -8,13 +8,17 @@ table prints them, so a test or a reader can match chart and table.
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import re
 import textwrap
+import threading
 import warnings
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -58,6 +62,45 @@ class Line:
     low: list[float | None]
     high: list[float | None]
     texts: list[str]  # the values as the table prints them
+
+
+MEMO_SIZE = 128  # charts kept per process (an SVG is some tens of kB)
+
+
+def memoized(draw: Callable[..., str]) -> Callable[..., str]:
+    """Keep the last ``MEMO_SIZE`` charts by their arguments: a chart is a pure function of them (the
+    SVG is stable for the same data), and matplotlib takes a few hundred milliseconds to lay one out."""
+    cache: OrderedDict[str, str] = OrderedDict()
+    lock = threading.Lock()
+
+    def plain(value):
+        return asdict(value) if is_dataclass(value) else repr(value)
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs) -> str:
+        key = json.dumps([args, kwargs], default=plain, sort_keys=True, ensure_ascii=False)
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        svg = draw(*args, **kwargs)
+        with lock:
+            cache[key] = svg
+            while len(cache) > MEMO_SIZE:
+                cache.popitem(last=False)
+        return svg
+
+    wrapper.cache_clear = cache.clear
+    return wrapper
+
+
+def warm_up() -> None:
+    """Load matplotlib and its font list by drawing one small chart.
+
+    ``survey serve`` calls this in the gunicorn master before the workers fork, so they share the
+    loaded library and no reader waits for it on a worker's first chart.
+    """
+    trend_chart("warm-up", "", "", ["1"], [Line("all", "1", [1.0], [None], [None], ["1"])], y_label="")
 
 
 def _svg(fig: Figure, key: str, title: str, desc: str, series: dict[str, tuple[str, list[str]]]) -> str:
@@ -110,6 +153,7 @@ def _draw_line(ax, k: int, line: Line, xs: list[int], id_prefix: str, hollow: li
     return True
 
 
+@memoized
 def trend_chart(key: str, title: str, desc: str, x_labels: list[str], lines: list[Line], *,
                 y_label: str, id_prefix: str = "", hollow: list[int] = (), narrow: bool = False) -> str:
     """Estimates over waves: a line per series with its 95% interval band; SVG ids ``<prefix>series-<key>``.
@@ -163,6 +207,7 @@ def _trend_panels(key: str, title: str, desc: str, x_labels: list[str], lines: l
         return _svg(fig, key, title, desc, series)
 
 
+@memoized
 def driver_chart(key: str, title: str, desc: str, points: list[tuple[str, str, float, float, str]], *,
                  x_label: str, y_label: str, narrow: bool = False) -> str:
     """Importance–performance grid: ``(code, label, importance %, performance, text)`` per item.

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
-from survey.models import Client, Invitation, Response, StaffUser, Wave, utcnow
-from survey.services import audit
+from survey.models import Client, Invitation, Questionnaire, Response, StaffUser, Wave, utcnow
+from survey.services import audit, questionnaires
 
 TOKEN_BYTES = 24  # 192 bits from the OS's CSPRNG
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -36,24 +36,63 @@ def token_hash(token: str) -> str:
 
 
 @dataclass(frozen=True)
+class FormWave:
+    """What the form needs of a wave: its settings (read fresh) and its cached questionnaire version."""
+
+    id: int
+    name: str
+    status: str
+    settings: dict
+    questionnaire: questionnaires.FormQuestionnaire
+
+
+@dataclass(frozen=True)
+class Link:
+    """The invitation a survey link opens, read in one query."""
+
+    id: int
+    wave_id: int
+    client_id: int
+    kind: str
+    followup_case_id: int | None
+    used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    status: str
+    wave: FormWave
+
+
+@dataclass(frozen=True)
 class TokenState:
     """What a token opens: ``status`` is ok, unknown, used, expired or closed (fieldwork over)."""
 
     status: str
-    invitation: Invitation | None = None
+    invitation: Link | None = None
+
+
+_LINK = (select(Invitation.id, Invitation.wave_id, Invitation.client_id, Invitation.kind, Invitation.followup_case_id,
+                Invitation.used_at, Invitation.expires_at, Invitation.status, Wave.name, Wave.status, Wave.settings, Questionnaire.id,
+                Questionnaire.code,
+                Questionnaire.version, Questionnaire.created_at)
+         .join(Wave, Wave.id == Invitation.wave_id).join(Questionnaire, Questionnaire.id == Wave.questionnaire_id))
 
 
 def lookup(session: Session, token: str, now: dt.datetime | None = None) -> TokenState:
+    """The link's invitation, wave settings and questionnaire version in one query on the unique token hash."""
     if not token or len(token) > 128:
         return TokenState("unknown")
-    inv = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
-    if inv is None:
+    row = session.execute(_LINK.where(Invitation.token_hash == token_hash(token))).first()
+    if row is None:
         return TokenState("unknown")
-    if inv.used_at is not None:
+    (inv_id, wave_id, client_id, kind, case_id, used_at, expires_at, inv_status, wave_name, wave_status, settings,
+     *version) = row
+    qn = questionnaires.form_of(session, questionnaires.version_key(session, *version))
+    inv = Link(inv_id, wave_id, client_id, kind, case_id, used_at, expires_at, inv_status,
+               FormWave(wave_id, wave_name, wave_status, settings or {}, qn))
+    if used_at is not None:
         return TokenState("used", inv)
-    if inv.status != "open" or (inv.kind != "winback" and inv.wave.status == "closed"):
+    if inv_status != "open" or (kind != "winback" and wave_status == "closed"):
         return TokenState("closed", inv)
-    if inv.expires_at is not None and inv.expires_at <= (now or utcnow()):
+    if expires_at is not None and expires_at <= (now or utcnow()):
         return TokenState("expired", inv)
     return TokenState("ok", inv)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from survey.errors import ValidationFailed
 from survey.models import QUESTION_TYPES, Question, Questionnaire
@@ -157,3 +159,72 @@ def overall_question(qn: Questionnaire) -> Question:
 def question_by_role(qn: Questionnaire, role: str) -> Question | None:
     codes = {q["code"] for q in qn.definition["questions"] if q.get("role") == role}
     return next((q for q in qn.questions if q.code in codes), None)
+
+
+# --- published versions, cached per process --------------------------------------------------
+
+@dataclass(frozen=True)
+class FormQuestion:
+    """A question as the form and the triggers read it: plain data, safe to share between requests."""
+
+    id: int
+    position: int
+    code: str
+    type: str
+    required: bool
+    is_overall: bool
+    role: str | None
+    text_zh: str
+    text_en: str
+    interview_text_zh: str | None
+    interview_text_en: str | None
+    options: list
+
+
+@dataclass(frozen=True)
+class FormQuestionnaire:
+    """A stored questionnaire version with its questions in order; a stored version never changes."""
+
+    id: int
+    code: str
+    version: int
+    title_zh: str
+    title_en: str
+    definition: dict
+    questions: tuple[FormQuestion, ...]
+
+
+_forms: dict[tuple, FormQuestionnaire] = {}
+_forms_lock = threading.Lock()
+
+
+def version_key(session: Session, qn_id: int, code: str, version: int, created_at) -> tuple:
+    """What names one stored version in one database (ids alone repeat across databases)."""
+    return (str(session.get_bind().url), qn_id, code, version, created_at)
+
+
+def form_of(session: Session, key: tuple) -> FormQuestionnaire:
+    """The questionnaire version ``key`` (from ``version_key``), read from the database once per process."""
+    cached = _forms.get(key)
+    if cached is not None:
+        return cached
+    qn = session.get(Questionnaire, key[1])
+    roles = {q["code"]: q.get("role") for q in qn.definition.get("questions", [])}
+    form = FormQuestionnaire(
+        id=qn.id, code=qn.code, version=qn.version, title_zh=qn.title_zh, title_en=qn.title_en,
+        definition=qn.definition,
+        questions=tuple(FormQuestion(
+            id=q.id, position=q.position, code=q.code, type=q.type, required=q.required, is_overall=q.is_overall,
+            role=roles.get(q.code), text_zh=q.text_zh, text_en=q.text_en, interview_text_zh=q.interview_text_zh,
+            interview_text_en=q.interview_text_en, options=list(q.options or []),
+        ) for q in qn.questions),
+    )
+    with _forms_lock:
+        _forms.setdefault(key, form)
+    return _forms[key]
+
+
+def form_of_questionnaire(qn: Questionnaire, session: Session | None = None) -> FormQuestionnaire:
+    """``form_of`` for a questionnaire already loaded (in ``session``, else in its own)."""
+    session = session or object_session(qn)
+    return form_of(session, version_key(session, qn.id, qn.code, qn.version, qn.created_at))

@@ -7,13 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from survey.errors import Conflict
-from survey.models import Answer, Client, Invitation, Question, Response, StaffUser, utcnow
+from survey.models import Answer, Client, Invitation, Question, Response, StaffUser, Wave, utcnow
+from survey.services import questionnaires
 from survey.services.followup import triggers as followup_triggers
+from survey.services.invitations import Link
 
 MAX_TEXT = 2000
 # problem codes; the views turn them into sentences in the reader's language
@@ -69,24 +72,26 @@ def parse_answers(questions: list[Question], form: Mapping) -> tuple[dict[str, A
     return values, problems
 
 
-def _answer_rows(questions: list[Question], values: Mapping[str, Any]) -> list[Answer]:
+def _answer_rows(response_id: int, questions: list[Question], values: Mapping[str, Any]) -> list[dict]:
     rows = []
     for q in questions:
         v = values.get(q.code)
         if v in (None, "", []):
             continue
+        row = {"response_id": response_id, "question_id": q.id, "value_num": None, "value_text": None, "value_json": None}
         if q.type in ("satisfaction5", "nps10"):
-            rows.append(Answer(question_id=q.id, value_num=float(v)))
+            row["value_num"] = float(v)
         elif q.type == "multiple":
-            rows.append(Answer(question_id=q.id, value_json=list(v), value_text=";".join(v)))
+            row["value_json"], row["value_text"] = list(v), ";".join(v)
         else:
-            rows.append(Answer(question_id=q.id, value_text=str(v)))
+            row["value_text"] = str(v)
+        rows.append(row)
     return rows
 
 
 def submit(
     session: Session,
-    inv: Invitation,
+    inv: Invitation | Link,
     questions: list[Question],
     values: Mapping[str, Any],
     *,
@@ -96,33 +101,46 @@ def submit(
     status: str = "complete",
     started_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    settings: dict | None = None,
 ) -> Response:
     """Store one response for ``inv``; a second submission (even a concurrent one) raises Conflict.
 
     The invitation is claimed by a conditional UPDATE (``used_at IS NULL``): of two concurrent
     submissions exactly one sees a row updated.  The unique ``responses.invitation_id`` backs it up.
+    The answers go in one executemany; the follow-up triggers are checked on ``values`` in memory.
+    ``settings`` are the wave's (read from the database when not given).
     """
     now = now or utcnow()
+    if questions and isinstance(questions[0], Question):  # ORM questions: read the version's cached form
+        questions = list(questionnaires.form_of_questionnaire(questions[0].questionnaire, session).questions)
+    disposition = "1.1" if status == "complete" else "1.2"
     claimed = session.execute(
         update(Invitation)
         .where(Invitation.id == inv.id, Invitation.used_at.is_(None))
-        .values(used_at=now, status="done", disposition="1.1" if status == "complete" else "1.2")
+        .values(used_at=now, status="done", disposition=disposition)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         raise Conflict(_l("this survey has already been answered"))
+    if isinstance(inv, Invitation):  # the caller's object shows the claim without reading it back
+        for key, value in (("used_at", now), ("status", "done"), ("disposition", disposition)):
+            set_committed_value(inv, key, value)
     response = Response(
         invitation_id=inv.id, wave_id=inv.wave_id, client_id=inv.client_id, mode=mode,
         interviewer_id=interviewer.id if interviewer else None, status=status, locale=locale,
         started_at=started_at or now, submitted_at=now,
     )
-    response.answers.extend(_answer_rows(questions, values))
     session.add(response)
-    session.execute(update(Client).where(Client.id == inv.client_id).values(last_contacted_at=now))
     try:
         session.flush()
     except IntegrityError as exc:
         raise Conflict(_l("this survey has already been answered")) from exc
-    session.refresh(inv)
-    followup_triggers.on_response(session, response)
+    rows = _answer_rows(response.id, questions, values)
+    if rows:
+        session.execute(insert(Answer.__table__), rows)
+    session.execute(update(Client).where(Client.id == inv.client_id).values(last_contacted_at=now)
+                    .execution_options(synchronize_session=False))
+    if settings is None:
+        settings = session.scalar(select(Wave.settings).where(Wave.id == inv.wave_id))
+    followup_triggers.on_submitted(session, inv, response, questions, values, settings, now)
     return response

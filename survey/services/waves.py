@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
 from survey.form_values import ascii_int
-from survey.models import Answer, Invitation, Question, Response, StaffUser, Wave
+from survey.models import Answer, Invitation, Response, StaffUser, Wave
 from survey.services import audit, questionnaires, tiers
 
 DEFAULT_SETTINGS = {
@@ -175,5 +175,6 @@ def tier_summary(session: Session, wave: Wave) -> list[TierSummary]:
     ]
 
 
-def questions_of(wave: Wave) -> list[Question]:
-    return list(wave.questionnaire.questions)
+def questions_of(wave: Wave) -> list[questionnaires.FormQuestion]:
+    """The wave's questions in order, from the per-process cache of questionnaire versions."""
+    return list(questionnaires.form_of_questionnaire(wave.questionnaire).questions)

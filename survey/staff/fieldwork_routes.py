@@ -231,9 +231,21 @@ def wave_cases(wave_id: int):
     db = get_session()
     wave = waves.get_wave(db, wave_id)
     show = request.args.get("show", "unassigned")
-    rows = assign.unassigned_cases(db, wave) if show == "unassigned" else assign.open_cases(db, wave)
-    return render_template("staff/fieldwork_cases.html", wave=wave, rows=rows, show=show,
-                           people=assign.interviewers(db), names={u.id: u.display_name for u in assign.interviewers(db)})
+    only = show == "unassigned"
+    total = assign.count_open_cases(db, wave, unassigned_only=only)
+    pages = max(1, -(-total // CASES_PER_PAGE))
+    page = min(_page_number(request.args.get("page")), pages)
+    rows = assign.open_cases(db, wave, unassigned_only=only, offset=(page - 1) * CASES_PER_PAGE, limit=CASES_PER_PAGE)
+    people = assign.interviewers(db)
+    return render_template("staff/fieldwork_cases.html", wave=wave, rows=rows, show=show, total=total, page=page,
+                           pages=pages, people=people, names={u.id: u.display_name for u in people})
+
+
+CASES_PER_PAGE = 200
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
 
 
 @bp.post("/fieldwork/waves/<int:wave_id>/assign", endpoint="fieldwork_assign")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Invitation, StaffUser, Wave, utcnow
+from survey.services import waves
 from survey.services.fieldwork import assign as fieldwork_assign
 from survey.services.fieldwork import cases as fieldwork_cases
 from survey.services.fieldwork import interview as fieldwork_interview
@@ -71,7 +72,7 @@ def build(session: Session, rng: np.random.Generator, wave: Wave, *, now: dt.dat
 
 
 def _interview(session: Session, rng: np.random.Generator, inv: Invitation, who: StaffUser, at: dt.datetime) -> None:
-    questions = list(inv.wave.questionnaire.questions)
+    questions = waves.questions_of(inv.wave)
     mood = float(rng.normal(4.0, 0.7))
     values: dict[str, str] = {}
     for q in questions:

@@ -40,18 +40,27 @@ def open_load(session: Session, user_ids: Sequence[int]) -> dict[int, int]:
     return {uid: n for uid, n in rows}
 
 
-def open_cases(session: Session, wave: Wave, *, unassigned_only: bool = False) -> list[Invitation]:
-    """The wave's open phone and visit cases (of clients not opted out), by mode and branch."""
+def _open_cases_query(wave: Wave, unassigned_only: bool):
     query = (
         select(Invitation).join(Client, Client.id == Invitation.client_id)
-        .options(contains_eager(Invitation.client))
         .where(Invitation.wave_id == wave.id, Invitation.kind == "sample", Invitation.status == "open",
                Invitation.mode.in_(FIELD_MODES), Client.opted_out.is_(False))
-        .order_by(Invitation.mode, Client.branch_code, Invitation.id)
     )
-    if unassigned_only:
-        query = query.where(Invitation.assigned_to.is_(None))
+    return query.where(Invitation.assigned_to.is_(None)) if unassigned_only else query
+
+
+def open_cases(session: Session, wave: Wave, *, unassigned_only: bool = False, offset: int = 0,
+               limit: int | None = None) -> list[Invitation]:
+    """The wave's open phone and visit cases (of clients not opted out), by mode and branch;
+    ``offset``/``limit`` give one page of them."""
+    query = (_open_cases_query(wave, unassigned_only).options(contains_eager(Invitation.client))
+             .order_by(Invitation.mode, Client.branch_code, Invitation.id).offset(offset).limit(limit))
     return list(session.scalars(query))
+
+
+def count_open_cases(session: Session, wave: Wave, *, unassigned_only: bool = False) -> int:
+    """How many cases ``open_cases`` lists in all its pages."""
+    return session.scalar(_open_cases_query(wave, unassigned_only).with_only_columns(func.count(Invitation.id)))
 
 
 def unassigned_cases(session: Session, wave: Wave) -> list[Invitation]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from survey.form_values import ascii_int
@@ -54,8 +54,7 @@ def _is_late(now: dt.datetime):
     return and_(FollowUpCase.step != "closed", FollowUpCase.step_deadline.is_not(None), FollowUpCase.step_deadline < now)
 
 
-def list_cases(session: Session, *, now: dt.datetime, filters: Filters = Filters(), where=None,
-               limit: int = 500) -> list[CaseRow]:
+def _cases_query(*, now: dt.datetime, filters: Filters, where=None):
     owner = aliased(StaffUser)
     stmt = (select(FollowUpCase, Client, owner.display_name)
             .join(Client, Client.id == FollowUpCase.client_id)
@@ -76,16 +75,37 @@ def list_cases(session: Session, *, now: dt.datetime, filters: Filters = Filters
         stmt = stmt.where(_is_late(now))
     if where is not None:
         stmt = stmt.where(where)
-    stmt = stmt.order_by(FollowUpCase.step_deadline.is_(None), FollowUpCase.step_deadline, FollowUpCase.id).limit(limit)
+    return stmt
+
+
+def list_cases(session: Session, *, now: dt.datetime, filters: Filters = Filters(), where=None,
+               limit: int = 500, offset: int = 0) -> list[CaseRow]:
+    stmt = (_cases_query(now=now, filters=filters, where=where)
+            .order_by(FollowUpCase.step_deadline.is_(None), FollowUpCase.step_deadline, FollowUpCase.id)
+            .offset(offset).limit(limit))
     return [CaseRow(c, cl, name, c.step != "closed" and c.step_deadline is not None and c.step_deadline < now)
             for c, cl, name in session.execute(stmt).all()]
 
 
-def board(session: Session, *, now: dt.datetime, filters: Filters) -> dict[str, list[CaseRow]]:
-    """Cases grouped by step (open steps, or only the step asked for, which may be "closed")."""
-    rows = list_cases(session, now=now, filters=filters)
+BOARD_PAGE = 200  # cases per page of the board, across its columns
+
+
+@dataclass(frozen=True)
+class Board:
+    columns: dict[str, list[CaseRow]]
+    total: int  # cases matching the filters, on every page
+    page: int
+    pages: int
+
+
+def board(session: Session, *, now: dt.datetime, filters: Filters, page: int = 1) -> Board:
+    """One page of cases (earliest deadline first) grouped by step: the open steps, or only the step asked for."""
+    total = session.scalar(_cases_query(now=now, filters=filters).with_only_columns(func.count(FollowUpCase.id)))
+    pages = max(1, -(-total // BOARD_PAGE))
+    page = min(max(page, 1), pages)
+    rows = list_cases(session, now=now, filters=filters, limit=BOARD_PAGE, offset=(page - 1) * BOARD_PAGE)
     steps = (filters.step,) if filters.step else OPEN_STEPS
-    return {s: [r for r in rows if r.case.step == s] for s in steps}
+    return Board({s: [r for r in rows if r.case.step == s] for s in steps}, total, page, pages)
 
 
 def my_cases(session: Session, user: StaffUser, *, now: dt.datetime) -> dict[str, list[CaseRow]]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
-from survey.models import Branch, Client, Wave
+from survey.models import Branch, Client, Response, Wave
 from survey.services.quality import data as quality_data
 from survey.services.quality.data import Item
 from survey.services.quality.reports import Figure, Filters, design_of, load, quiet
@@ -117,12 +117,14 @@ class ScorecardReport:
     weights: str = "design"
 
 
-def _names(session: Session, group: str) -> dict[str, str]:
+def _names(session: Session, wave: Wave, group: str) -> dict[str, str]:
+    """Branch names, or the names of the managers of the wave's respondents (not a scan of the client file)."""
     if group == "branch":
         return dict(session.execute(select(Branch.code, Branch.name)).all())
-    rows = session.execute(select(Client.manager_code, Client.manager_name).where(Client.manager_name.is_not(None))
-                           .group_by(Client.manager_code, Client.manager_name)).all()
-    return {code: name for code, name in rows}
+    rows = session.execute(select(Client.manager_code, Client.manager_name).distinct()
+                           .join(Response, Response.client_id == Client.id)
+                           .where(Response.wave_id == wave.id, Client.manager_name.is_not(None))).all()
+    return {code: name for code, name in sorted(rows)}
 
 
 def _clipped(f: Figure) -> Figure:
@@ -147,7 +149,7 @@ def scorecard_report(session: Session, wave: Wave, group: str = "manager", filte
     if group not in GROUPINGS:
         raise ValueError(f"group must be one of {GROUPINGS}, but got {group!r}")
     data = load(session, [wave.id], filters)[wave.id]
-    return build_scorecard(data, wave, group, filters, _names(session, group), sort, descending)
+    return build_scorecard(data, wave, group, filters, _names(session, wave, group), sort, descending)
 
 
 def build_scorecard(data, wave: Wave, group: str, filters: Filters, names: dict[str, str], sort: str = "rank",
