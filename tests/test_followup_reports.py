@@ -111,3 +111,26 @@ def test_the_demo_shows_cases_in_every_step_some_overdue_with_timings(db):
     assert {c.channel for c in cases} >= {"survey", "phone", "regulator"}
     times = followup_reports.step_times(db).rows
     assert all(n > 0 and median > 0 and p90 >= median for _step, n, median, p90 in times)
+
+
+def test_a_branch_head_sees_the_reports_of_their_own_branch_only(app, db, as_role, client):
+    sup = make_user(db, "supervisor")
+    ours = [make_case(db, contribution=8_000_000, branch_code="BJ01") for _ in range(2)]
+    theirs = make_case(db, contribution=1000, branch_code="SH01")
+    _walk(db, ours[0], sup, [10, 20, 30], "handled")
+    _walk(db, theirs, sup, [50, 40], "analysed")
+    db.commit()
+    now = T0 + dt.timedelta(hours=200)
+    everything = {name: followup_reports.report(db, name, now) for name in followup_reports.REPORTS}
+    scoped = {name: followup_reports.report(db, name, now, "BJ01") for name in followup_reports.REPORTS}
+    assert sum(r[2] for r in everything["opened"].rows) == 3 and sum(r[2] for r in scoped["opened"].rows) == 2
+    assert {r[0] for r in scoped["opened"].rows} == {""} and {r[1] for r in scoped["opened"].rows} == {"private"}
+    steps = {r[0]: r[1] for r in scoped["step_times"].rows}
+    assert steps["recorded"] == 1 and steps["accepted"] == 1  # only ours[0]'s steps; theirs took 2 more
+    assert dict((r[0], r[1]) for r in everything["step_times"].rows)["recorded"] == 2
+    assert "standard" not in {r[0] for r in scoped["overdue"].rows}
+
+    as_role("branch_head", branch_code="BJ01")
+    page = client.get("/cases/reports/opened.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(page.lstrip("\ufeff"))))
+    assert sum(int(r[2]) for r in rows[1:]) == 2  # the SH01 case is not in the branch head's download

@@ -6,7 +6,7 @@ from survey.cases.blueprint import bp
 from survey.db import get_session
 from survey.errors import ValidationFailed
 from survey.models import utcnow
-from survey.security import roles_required
+from survey.security import branch_scope, roles_required
 from survey.services.followup import cases as followup_cases
 from survey.services.followup import reports as followup_reports
 
@@ -15,7 +15,8 @@ from survey.services.followup import reports as followup_reports
 def reports():
     db = get_session()
     now = utcnow()
-    tables = {name: followup_reports.report(db, name, now) for name in followup_reports.REPORTS}
+    scope = branch_scope(current_user)
+    tables = {name: followup_reports.report(db, name, now, scope) for name in followup_reports.REPORTS}
     return render_template("cases/reports.html", t=tables)
 
 
@@ -23,7 +24,7 @@ def reports():
 def report_csv(name: str):
     if name not in followup_reports.REPORTS:
         abort(404)
-    table = followup_reports.report(get_session(), name, utcnow())
+    table = followup_reports.report(get_session(), name, utcnow(), branch_scope(current_user))
     return Response("\ufeff" + followup_reports.to_csv(table), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=followup-{name}.csv"})
 

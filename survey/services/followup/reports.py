@@ -10,10 +10,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
-from survey.models import CaseEvent, FollowUpCase, Wave
+from survey.models import CaseEvent, Client, FollowUpCase, Wave
 from survey.services import tiers
 from survey.services.followup.cases import OPEN_STEPS, root_causes
 from survey.services.spreadsheet import neutral_row
@@ -28,16 +28,23 @@ class Table:
     rows: list[tuple]
 
 
+def _cases_in(branch: str | None):
+    """A WHERE clause keeping the cases of ``branch``'s clients (a branch head's scope); None: every case."""
+    if branch is None:
+        return true()
+    return FollowUpCase.client_id.in_(select(Client.id).where(Client.branch_code == branch))
+
+
 def _tier_order(session: Session) -> dict[str, int]:
     scheme = tiers.active_scheme(session)
     return {t.code: t.position for t in scheme.tiers} if scheme is not None else {}
 
 
-def opened_per_wave_tier(session: Session) -> Table:
+def opened_per_wave_tier(session: Session, branch: str | None = None) -> Table:
     """Cases opened, still open and closed, per wave (blank: complaints outside any wave) and tier."""
     rows = session.execute(
         select(Wave.name, Wave.period_start, FollowUpCase.tier_code, FollowUpCase.step)
-        .select_from(FollowUpCase).outerjoin(Wave, Wave.id == FollowUpCase.wave_id)
+        .select_from(FollowUpCase).outerjoin(Wave, Wave.id == FollowUpCase.wave_id).where(_cases_in(branch))
     ).all()
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     starts = {}
@@ -50,11 +57,12 @@ def opened_per_wave_tier(session: Session) -> Table:
                  [(w, t, sum(counts[(w, t)]), counts[(w, t)][0], counts[(w, t)][1]) for w, t in keys])
 
 
-def step_durations(session: Session) -> dict[str, list[float]]:
+def step_durations(session: Session, branch: str | None = None) -> dict[str, list[float]]:
     """Hours each case spent in each step it has left (from the case history)."""
     events = session.execute(
         select(CaseEvent.case_id, CaseEvent.at, CaseEvent.to_step)
-        .where(CaseEvent.action.in_(("opened", "advanced", "reopened")))
+        .where(CaseEvent.action.in_(("opened", "advanced", "reopened")),
+               CaseEvent.case_id.in_(select(FollowUpCase.id).where(_cases_in(branch))))
         .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)
     ).all()
     out: dict[str, list[float]] = defaultdict(list)
@@ -64,9 +72,9 @@ def step_durations(session: Session) -> dict[str, list[float]]:
     return out
 
 
-def step_times(session: Session) -> Table:
+def step_times(session: Session, branch: str | None = None) -> Table:
     """Median and 90th percentile (linear interpolation) of the hours spent in each step."""
-    durations = step_durations(session)
+    durations = step_durations(session, branch)
     rows = []
     for step in OPEN_STEPS:
         hours = np.array(durations.get(step, []), dtype=float)
@@ -77,14 +85,14 @@ def step_times(session: Session) -> Table:
     return Table("step_times", ("step", "steps_completed", "median_hours", "p90_hours"), rows)
 
 
-def overdue_share(session: Session, now: dt.datetime) -> Table:
+def overdue_share(session: Session, now: dt.datetime, branch: str | None = None) -> Table:
     """Open cases past their deadline now, and steps completed after their deadline, by tier."""
     open_rows = session.execute(
         select(FollowUpCase.tier_code, FollowUpCase.step_deadline, FollowUpCase.escalated_at)
-        .where(FollowUpCase.step != "closed")).all()
+        .where(FollowUpCase.step != "closed", _cases_in(branch))).all()
     late_events = session.execute(
         select(FollowUpCase.tier_code, CaseEvent.fields).join(FollowUpCase, FollowUpCase.id == CaseEvent.case_id)
-        .where(CaseEvent.action == "advanced")).all()
+        .where(CaseEvent.action == "advanced", _cases_in(branch))).all()
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for tier, deadline, escalated in open_rows:
         for key in (tier, "all"):
@@ -103,11 +111,12 @@ def overdue_share(session: Session, now: dt.datetime) -> Table:
                              "steps_late", "late_share"), rows)
 
 
-def root_causes_ranked(session: Session) -> Table:
+def root_causes_ranked(session: Session, branch: str | None = None) -> Table:
     """Root causes of analysed cases, most frequent first."""
     labels = {c["code"]: c for c in root_causes(session)}
     counts = Counter((f or {}).get("root_cause") for f in session.scalars(
-        select(FollowUpCase.fields).where(FollowUpCase.step.in_(("analysed", "handled", "fed_back", "closed")))))
+        select(FollowUpCase.fields).where(FollowUpCase.step.in_(("analysed", "handled", "fed_back", "closed")),
+                                          _cases_in(branch))))
     counts.pop(None, None)
     total = sum(counts.values())
     rows = [(code, labels.get(code, {}).get("zh", code), labels.get(code, {}).get("en", code), n, _share(n, total))
@@ -115,10 +124,10 @@ def root_causes_ranked(session: Session) -> Table:
     return Table("root_causes", ("root_cause", "label_zh", "label_en", "cases", "share"), rows)
 
 
-def recovery(session: Session) -> Table:
+def recovery(session: Session, branch: str | None = None) -> Table:
     """Win-back surveys sent and answered after closed cases, and the share whose satisfaction recovered."""
     rows = session.execute(select(FollowUpCase.tier_code, FollowUpCase.fields, FollowUpCase.recovered)
-                           .where(FollowUpCase.step == "closed")).all()
+                           .where(FollowUpCase.step == "closed", _cases_in(branch))).all()
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for tier, fields, recovered in rows:
         for key in (tier, "all"):
@@ -141,9 +150,10 @@ REPORTS = {"opened": opened_per_wave_tier, "step_times": step_times, "overdue": 
            "root_causes": root_causes_ranked, "recovery": recovery}
 
 
-def report(session: Session, name: str, now: dt.datetime) -> Table:
+def report(session: Session, name: str, now: dt.datetime, branch: str | None = None) -> Table:
+    """Report ``name``, over every case or only those of ``branch``'s clients (a branch head's scope)."""
     fn = REPORTS[name]
-    return fn(session, now) if name == "overdue" else fn(session)
+    return fn(session, now, branch) if name == "overdue" else fn(session, branch)
 
 
 def to_csv(table: Table) -> str:
