@@ -33,6 +33,23 @@ failures: list[str] = []
 missing: list[str] = []
 
 
+PASSWORDS: dict[str, str] = {}  # the demo's staff log-ins, as `survey demo` prints them (random per build)
+
+
+def demo_passwords(output: str) -> dict[str, str]:
+    """The "user  password" lines that follow "sign in as one of these" in the demo's output."""
+    found, inside = {}, False
+    for line in output.splitlines():
+        if "sign in as one of these" in line:
+            inside = True
+        elif inside and line.startswith("  ") and len(line.split()) == 2:
+            user, pw = line.split()
+            found[user] = pw
+        elif inside and found:
+            break
+    return found
+
+
 def step(title: str) -> None:
     print(f"-- {title}", flush=True)
 
@@ -101,7 +118,7 @@ class Browser:
 
     def login(self, user: str) -> bool:
         status, _url, html = self.open("/login")
-        status, url, html = self.open("/login", {"username": user, "password": f"demo-{user}",
+        status, url, html = self.open("/login", {"username": user, "password": PASSWORDS.get(user, ""),
                                                  "csrf_token": self.csrf(parse(html))})
         return status == 200 and not urllib.parse.urlsplit(url).path.startswith("/login")
 
@@ -223,7 +240,9 @@ def main() -> int:
     t0 = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
     step("demo")
-    survey("demo", "--no-serve", quiet=True)
+    PASSWORDS.update(demo_passwords(survey("demo", "--no-serve", quiet=True).stdout))
+    if not PASSWORDS:
+        failures.append("survey demo printed no staff log-ins")
     waves = [r[0] for r in db_rows("select name from waves order by period_start")]
     print(f"   waves: {waves}")
     step("every export format and the report, for the last closed wave and the wave in field")

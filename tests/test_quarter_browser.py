@@ -128,6 +128,13 @@ def test_a_quarter_in_the_browser(served_demo, browser):  # noqa: F811
 
     # -- supervisor: a new wave from the previous one, its settings, plan, confirm, draw, open fieldwork
     sign_in(browser, base, "supervisor", passwords["supervisor"])
+    # the previous quarter is closed before the next one opens (so the queue holds only the new wave's cases)
+    browser.get(f"{base}/staff/?lang=en")
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "2026-Q4"))
+    click_and_load(browser, browser.find_element(By.ID, "close-fieldwork"))
+    browser.find_element(By.ID, "confirm-close-check").click()
+    click_and_load(browser, browser.find_element(By.ID, "confirm-close"))
+    assert wave_state(app, "2026-Q4")[0] == "closed"
     browser.get(f"{base}/staff/?lang=en")
     click_and_load(browser, browser.find_element(By.LINK_TEXT, "New wave"))
     name = browser.find_element(By.ID, "name")
@@ -187,13 +194,16 @@ def test_a_quarter_in_the_browser(served_demo, browser):  # noqa: F811
         browser, browser.find_element(By.CSS_SELECTOR, f"form[action$='/fieldwork/waves/{wave_id}/assign'] button")
     )
 
-    # -- interviewer: a run of refusals (the optimistic plan falls short), then a case interviewed to the end
+    # -- interviewer: refusals until one in Standard (the tier with a reserve), then a case interviewed to the end
     sign_in(browser, base, "interviewer1", passwords["interviewer1"])
-    for _ in range(6):
+    tiers_refused = []
+    while "Standard" not in tiers_refused and len(tiers_refused) < 40:
         click_and_load(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Next case']"))
         assert re.search(r"/staff/fieldwork/cases/\d+", browser.current_url), browser.find_element(By.TAG_NAME, "main").text
+        tiers_refused.append(browser.find_element(By.XPATH, "//dt[normalize-space()='Tier']/following-sibling::dd[1]").text)
         Select(browser.find_element(By.ID, "outcome")).select_by_value("2.11")
         click_and_load(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Record outcome']"))
+    assert "Standard" in tiers_refused, tiers_refused
     click_and_load(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Next case']"))
     assert re.search(r"/staff/fieldwork/cases/\d+", browser.current_url), browser.find_element(By.TAG_NAME, "main").text
     click_and_load(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "interview"))
