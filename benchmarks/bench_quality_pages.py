@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 
 PAGES = {"overview": "/quality/", "trends": "/quality/trends", "rates": "/quality/response",
          "scorecards": "/quality/scorecards"}
-PASSWORD = "bench-password-1"
+PASSWORD = "quality-pages-probe-7"  # the policy refuses passwords holding the user name
 TIER_MEAN = {"private": 4.45, "diamond": 4.25, "platinum": 4.05, "gold": 3.85, "standard": 3.7}
 
 
