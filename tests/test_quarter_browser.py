@@ -13,51 +13,26 @@ from __future__ import annotations
 
 import email
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
-from survey import create_app
 from survey.db import session_scope
 from survey.models import Invitation, Response, Wave
 from survey.services.demo import data as demo_data
-from tests.conftest import _empty
 from tests.test_quality_browser import browser, pytestmark  # noqa: F401  (the Chromium fixture and skip rule)
 
 N_CLIENTS = 1500
 
 
 @pytest.fixture
-def served_demo(database_url, tmp_path):
-    app = create_app(
-        {
-            "ENV_MODE": "testing",
-            "TESTING": True,
-            "SECRET_KEY": "quarter-secret",
-            "DATABASE_URL": database_url,
-            "DATA_DIR": str(tmp_path / "data"),
-            "WTF_CSRF_ENABLED": True,
-            "SERVER_NAME": None,
-        }
-    )
-    engine = app.extensions["survey.engine"]
-    _empty(engine)
-    with app.app_context(), session_scope(app) as session:
+def served_demo(csrf_app, live_server):
+    """The demo (the product's own builder) on the emptied test database, served with CSRF on."""
+    with csrf_app.app_context(), session_scope(csrf_app) as session:
         result = demo_data.build(session, n_clients=N_CLIENTS, seed=7)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}", result.passwords
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        _empty(engine)
-        engine.dispose()
+    csrf_app.config["PUBLIC_BASE_URL"] = live_server
+    return csrf_app, live_server, result.passwords
 
 
 def _by():
