@@ -24,21 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import analysis  # noqa: E402
 from tests.test_analysis_driver_boot import sample, true_share  # noqa: E402
-from tests.test_analysis_overlap import _panel, _srs  # noqa: E402
+from tests.test_analysis_overlap import simulate_panel  # noqa: E402
 
 
 def panel(reps: int, n: int, m: int, rho: float, seed: int) -> dict[str, float]:
-    rng = np.random.default_rng(seed)
-    ya, yb = _panel(rng, reps, n, m, rho)
-    ids_a, ids_b = np.arange(n), np.r_[np.arange(m), np.arange(10**6, 10**6 + n - m)]
-    d = _srs(n)
-    se_o, se_i = np.empty(reps), np.empty(reps)
-    for r in range(reps):
-        a, b = d.mean(ya[r]), d.mean(yb[r])
-        cov = analysis.overlap_covariance(d, ids_a, ya[r], d, ids_b, yb[r]).covariance
-        se_o[r] = analysis.compare(a, b, covariance=cov).se
-        se_i[r] = analysis.compare(a, b).se
-    sd = float(np.std(yb.mean(1) - ya.mean(1), ddof=1))
+    sd, se_o, se_i = simulate_panel(np.random.default_rng(seed), reps, n, m, rho)
     return {"sd": sd, "overlap": float(np.sqrt(np.mean(se_o**2))), "independent": float(np.sqrt(np.mean(se_i**2)))}
 
 

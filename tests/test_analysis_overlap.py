@@ -77,6 +77,21 @@ def _panel(rng, reps, n, m, rho):
     return 4 + 0.8 * za, 4 + 0.8 * zb
 
 
+def simulate_panel(rng, reps, n, m, rho):
+    """The simulated SD of the change over ``reps`` panels, and each repeat's SE of the change with the
+    overlap covariance and as if the waves were independent (also used by the simulation benchmark)."""
+    ya, yb = _panel(rng, reps, n, m, rho)
+    ids_a, ids_b = np.arange(n), np.r_[np.arange(m), np.arange(10**6, 10**6 + n - m)]
+    d = _srs(n)
+    se_overlap, se_indep = np.empty(reps), np.empty(reps)
+    for r in range(reps):
+        a, b = d.mean(ya[r]), d.mean(yb[r])
+        cov = analysis.overlap_covariance(d, ids_a, ya[r], d, ids_b, yb[r]).covariance
+        se_overlap[r] = analysis.compare(a, b, covariance=cov).se
+        se_indep[r] = analysis.compare(a, b).se
+    return float(np.std(yb.mean(1) - ya.mean(1), ddof=1)), se_overlap, se_indep
+
+
 def test_simulated_panel_overlap_se_is_within_ten_percent_of_the_true_sd():
     """2,000 repeats of a panel (n = 120 per wave, 60 in both, correlation 0.6; seeded).
 
@@ -85,18 +100,9 @@ def test_simulated_panel_overlap_se_is_within_ten_percent_of_the_true_sd():
     """
     rng = np.random.default_rng(20261201)
     reps, n, m, rho = 2000, 120, 60, 0.6
-    ya, yb = _panel(rng, reps, n, m, rho)
-    ids_a, ids_b = np.arange(n), np.r_[np.arange(m), np.arange(1000, 1000 + n - m)]
-    d = _srs(n)
     started = time.process_time()
-    se_overlap, se_indep = np.empty(reps), np.empty(reps)
-    for r in range(reps):
-        a, b = d.mean(ya[r]), d.mean(yb[r])
-        cov = analysis.overlap_covariance(d, ids_a, ya[r], d, ids_b, yb[r]).covariance
-        se_overlap[r] = analysis.compare(a, b, covariance=cov).se
-        se_indep[r] = analysis.compare(a, b).se
+    sd, se_overlap, se_indep = simulate_panel(rng, reps, n, m, rho)
     assert time.process_time() - started < 60  # a bound, not a timing assertion on the result
-    sd = np.std(yb.mean(1) - ya.mean(1), ddof=1)
     overlap_error = abs(np.sqrt(np.mean(se_overlap**2)) / sd - 1)
     indep_error = abs(np.sqrt(np.mean(se_indep**2)) / sd - 1)
     assert overlap_error < 0.10
