@@ -21,6 +21,11 @@ def ascii_int(raw: str | None, *, low: int = 0, high: int = BIGINT_MAX) -> int |
     return value if low <= value <= high else None
 
 
+def page_number(raw: str | None) -> int:
+    """A list's ``?page=`` (1 to 999,999); anything else is the first page."""
+    return ascii_int(raw, low=1, high=999_999) or 1
+
+
 def in_range(moment: dt.date | None) -> bool:
     """Dates (and date-times) from 1900 to 2100: anything else is a typo or an attack."""
     return moment is not None and FIRST_YEAR <= moment.year <= LAST_YEAR

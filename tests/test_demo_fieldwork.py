@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.models import ContactAttempt, Invitation, Response, StaffUser, Wave, utcnow
-from survey.services.fieldwork import outcomes as outcomes
+from survey.services.fieldwork import outcomes
 from survey.services.fieldwork.queue import wave_settings
 from tests.test_demo_support import build_demo, num_cells, table_body
 

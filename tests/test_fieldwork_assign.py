@@ -4,7 +4,7 @@ import pytest
 
 from survey.errors import ValidationFailed
 from survey.models import AuditEvent, Invitation
-from survey.services.fieldwork import assign as assign
+from survey.services.fieldwork import assign
 from tests.factories_fieldwork import branch, field_case, field_wave, interviewer
 
 

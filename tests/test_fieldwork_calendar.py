@@ -6,7 +6,7 @@ import re
 import icalendar
 
 from survey.models import StaffUser, utcnow
-from survey.services.fieldwork import calendar as calendar
+from survey.services.fieldwork import calendar
 from tests.conftest import login
 from tests.factories_fieldwork import field_case, field_wave, interviewer
 

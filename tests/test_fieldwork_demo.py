@@ -4,7 +4,7 @@ import numpy as np
 
 from survey.models import ContactAttempt, Invitation, Response
 from survey.services.demo import fieldwork as demo_fieldwork
-from survey.services.fieldwork import dashboard as dashboard
+from survey.services.fieldwork import dashboard
 from tests.factories_fieldwork import IN_HOURS, branch, field_case, field_wave, interviewer
 
 

@@ -5,8 +5,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from survey.models import ContactAttempt, Invitation, Response, utcnow
-from survey.services.fieldwork import dashboard as dashboard
-from survey.services.fieldwork import queue as queue
+from survey.services.fieldwork import dashboard, queue
 from tests.conftest import login
 from tests.factories import full_answers, make_user
 from tests.factories_fieldwork import IN_HOURS, branch, field_case, field_wave, interviewer

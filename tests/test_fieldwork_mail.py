@@ -7,8 +7,7 @@ from email import policy
 from pathlib import Path
 
 from survey.models import AuditEvent, Client, Invitation, Message
-from survey.services.fieldwork import mail as mail
-from survey.services.fieldwork import queue as queue
+from survey.services.fieldwork import mail, queue
 from tests.factories_fieldwork import IN_HOURS, field_case, field_wave, interviewer
 
 DAY = dt.timedelta(days=1)
@@ -113,7 +112,7 @@ def test_opt_out_through_the_email_link_stops_reminders_and_calls(app, db, clien
 
 
 def test_opt_out_token_is_signed(app, db):
-    from survey.services.fieldwork import optout as optout
+    from survey.services.fieldwork import optout
 
     wave = field_wave(db)
     inv = field_case(db, wave)

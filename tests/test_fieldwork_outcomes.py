@@ -6,9 +6,7 @@ import pytest
 
 from survey.errors import Conflict, ValidationFailed
 from survey.models import AuditEvent, ContactAttempt
-from survey.services.fieldwork import cases as cases
-from survey.services.fieldwork import outcomes as outcomes
-from survey.services.fieldwork import queue as queue
+from survey.services.fieldwork import cases, outcomes, queue
 from tests.factories_fieldwork import IN_HOURS, field_case, field_wave, interviewer
 
 HOUR = dt.timedelta(hours=1)

@@ -5,8 +5,7 @@ import threading
 
 import pytest
 
-from survey.services.fieldwork import cases as cases
-from survey.services.fieldwork import queue as queue
+from survey.services.fieldwork import cases, queue
 from tests.conftest import is_postgres
 from tests.factories_fieldwork import (
     AFTER_HOURS,

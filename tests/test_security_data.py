@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey.models import Client
 from survey.serve import RedactingLogger, redact
-from survey.services.fieldwork import calendar, optout
-from survey.services.fieldwork import mail as mail
+from survey.services.fieldwork import calendar, mail, optout
 from tests.factories import make_client
 from tests.factories_fieldwork import IN_HOURS, field_case, field_wave, interviewer
 

@@ -13,6 +13,7 @@ from survey.cases.labels import (
 )
 from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
+from survey.form_values import page_number
 from survey.models import utcnow
 from survey.security import branch_scope, roles_required
 from survey.services import tiers
@@ -58,9 +59,7 @@ def my_cases():
 def board():
     db = get_session()
     filters = followup_board.Filters.from_args(request.args, branch=branch_scope(current_user))
-    raw = request.args.get("page", "")
-    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
-    shown = followup_board.board(db, now=utcnow(), filters=filters, page=page)
+    shown = followup_board.board(db, now=utcnow(), filters=filters, page=page_number(request.args.get("page")))
     return render_template("cases/board.html", filters=filters, columns=shown.columns, shown=shown,
                            page_args={k: v for k, v in request.args.items() if k != "page"},
                            choices=followup_board.filter_choices(db))

@@ -4,8 +4,7 @@ from flask import Response, abort, current_app, render_template
 
 from survey.db import get_session
 from survey.public.blueprint import bp
-from survey.services.fieldwork import calendar as calendar
-from survey.services.fieldwork import optout as optout
+from survey.services.fieldwork import calendar, optout
 
 
 def _client(db, token: str):

@@ -11,18 +11,12 @@ from flask_login import current_user
 
 from survey.db import get_session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
-from survey.form_values import ascii_int, iso_datetime
+from survey.form_values import ascii_int, iso_datetime, page_number
 from survey.localtime import hours_text, local_time, zone
 from survey.models import Invitation, StaffUser, utcnow
 from survey.security import AREA_ROLES, roles_required
 from survey.services import responses, waves
-from survey.services.fieldwork import assign as assign
-from survey.services.fieldwork import calendar as calendar
-from survey.services.fieldwork import cases as cases
-from survey.services.fieldwork import dashboard as dashboard
-from survey.services.fieldwork import interview as interview
-from survey.services.fieldwork import outcomes as outcomes
-from survey.services.fieldwork import queue as queue
+from survey.services.fieldwork import assign, calendar, cases, dashboard, interview, outcomes, queue
 from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
@@ -234,7 +228,7 @@ def wave_cases(wave_id: int):
     only = show == "unassigned"
     total = assign.count_open_cases(db, wave, unassigned_only=only)
     pages = max(1, -(-total // CASES_PER_PAGE))
-    page = min(_page_number(request.args.get("page")), pages)
+    page = min(page_number(request.args.get("page")), pages)
     rows = assign.open_cases(db, wave, unassigned_only=only, offset=(page - 1) * CASES_PER_PAGE, limit=CASES_PER_PAGE)
     people = assign.interviewers(db)
     return render_template("staff/fieldwork_cases.html", wave=wave, rows=rows, show=show, total=total, page=page,
@@ -242,10 +236,6 @@ def wave_cases(wave_id: int):
 
 
 CASES_PER_PAGE = 200
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
 
 
 @bp.post("/fieldwork/waves/<int:wave_id>/assign", endpoint="fieldwork_assign")

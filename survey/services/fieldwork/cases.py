@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from survey.errors import Conflict, PermissionDenied, ValidationFailed
 from survey.models import Branch, Client, ContactAttempt, Invitation, StaffUser, utcnow
 from survey.services import audit
-from survey.services.fieldwork import outcomes as outcomes
+from survey.services.fieldwork import outcomes
 from survey.services.fieldwork.queue import check_appointment_hours, holds_lock, wave_settings
 
 SUPERVISING = ("supervisor", "admin")

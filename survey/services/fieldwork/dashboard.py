@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.models import Invitation, StaffUser, Wave, utcnow
-from survey.services.fieldwork import outcomes as outcomes
+from survey.services.fieldwork import outcomes
 from survey.services.fieldwork.queue import FIELD_MODES, wave_settings
 
 
