@@ -9,17 +9,36 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey.db import get_session
+from survey.form_blocks import answer_only_if, blocks
 from survey.i18n import localized
 from survey.labels import label
 from survey.localtime import DEFAULT_TZ, FORMAT, local_time
 from survey.models import Branch
 from survey.security import AREA_ROLES, mask_phone
 from survey.services.questionnaires import SATISFACTION5
-from survey.services.responses import BAD_CHARACTER, MAX_TEXT, NOT_A_CHOICE, REQUIRED, TOO_LONG
+from survey.services.responses import (
+    BAD_CHARACTER,
+    MAX_TEXT,
+    NOT_A_CHOICE,
+    NOT_A_NUMBER,
+    OUT_OF_RANGE,
+    REQUIRED,
+    TOO_LONG,
+)
 
 
-def problem_text(code: str) -> str:
+def number_hint(q) -> str:
+    """What a number question takes, in words."""
+    low, high = (f"{v:g}" for v in (q.min, q.max))
+    if q.decimals:
+        return _("A number from %(low)s to %(high)s, with up to %(n)s decimal places.", low=low, high=high, n=q.decimals)
+    return _("A whole number from %(low)s to %(high)s.", low=low, high=high)
+
+
+def problem_text(code: str, question=None) -> str:
     """A survey-form problem code as a sentence in the reader's language."""
+    if code in (NOT_A_NUMBER, OUT_OF_RANGE) and question is not None:
+        return _("Please enter a number as asked: %(hint)s", hint=number_hint(question))
     return {
         REQUIRED: _("Please answer this question."),
         NOT_A_CHOICE: _("Please choose one of the answers offered."),
@@ -52,6 +71,7 @@ def home_for(user) -> str:
 def init_app(app: Flask) -> None:
     # globals, not context: macros imported without context can call them too
     app.jinja_env.globals.update(label=label, localized=localized, mask_phone=mask_phone, problem_text=problem_text, max_text=MAX_TEXT,
+                                 form_blocks=blocks, answer_only_if=answer_only_if, number_hint=number_hint,
                                  scale5=SATISFACTION5, area_roles=AREA_ROLES, user_zone=user_zone)
     app.jinja_env.filters["local"] = local_filter
 

@@ -1,8 +1,9 @@
-"""``survey init-db``, ``import-clients``, ``load-questionnaire`` and ``create-user``: setting up a database."""
+"""``survey init-db``, ``import-clients``, ``load-questionnaire``, ``export-questionnaire`` and ``create-user``: setting up a database."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -58,15 +59,45 @@ def load_questionnaire_command(path):
 
     try:
         with session_scope() as session:
-            qn = questionnaires.save(session, questionnaires.load_file(path))
-            audit.record(session, "cli", "questionnaire.loaded", "questionnaire", qn.id, code=qn.code, version=qn.version)
+            definition = questionnaires.load_file(path)
+            before = questionnaires.latest_version(session, definition["code"])
+            qn = questionnaires.save(session, definition)
+            unchanged = before is not None and qn.id == before.id
+            if not unchanged:
+                audit.record(session, "cli", "questionnaire.loaded", "questionnaire", qn.id, code=qn.code, version=qn.version)
             code, version = qn.code, qn.version
     except ValidationFailed as exc:
         click.echo(f"error: {exc}", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"questionnaire {code} version {version}: new waves use it")
+    if unchanged:
+        click.echo(f"questionnaire {code} version {version}: unchanged (the file equals the latest version), nothing created")
+    else:
+        click.echo(f"questionnaire {code} version {version}: new waves use it")
+
+
+@click.command("export-questionnaire")
+@click.argument("code")
+@click.option("--version", "version", type=click.IntRange(min=1), default=None, help="a stored version (default: the latest)")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="file to write (default: stdout)")
+@with_appcontext
+def export_questionnaire_command(code, version, fmt, output):
+    """Write a stored questionnaire version as a file that loads back as the same version."""
+    from survey.services import questionnaires
+
+    with session_scope() as session:
+        qn = questionnaires.latest_version(session, code, version)
+        if qn is None:
+            which = f"version {version} of " if version else ""
+            raise click.ClickException(f"no {which}questionnaire with code {code!r}")
+        text, version = questionnaires.dump(qn.definition, fmt), qn.version
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"questionnaire {code} version {version} written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 def read_password() -> str:
@@ -99,5 +130,6 @@ def create_user_command(username, role, employee_code, display_name):
 
 
 def register(group) -> None:
-    for cmd in (init_db_command, import_clients_command, create_user_command, load_questionnaire_command):
+    for cmd in (init_db_command, import_clients_command, create_user_command, load_questionnaire_command,
+                export_questionnaire_command):
         group.add_command(cmd)

@@ -73,7 +73,7 @@ class Questionnaire(Base):
     )
 
 
-QUESTION_TYPES = ("satisfaction5", "nps10", "single", "multiple", "text")
+QUESTION_TYPES = ("satisfaction5", "nps10", "single", "multiple", "text", "grid", "number")
 
 
 class Question(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +15,12 @@ from sqlalchemy.orm import Session, object_session
 
 from survey.errors import ValidationFailed
 from survey.models import QUESTION_TYPES, Question, Questionnaire
+from survey.services import conditions
 
 DEFAULT_FILE = Path(__file__).parent.parent / "questionnaires" / "bank_satisfaction.yaml"
 LANGS = ("zh", "en")
+NA_TYPES = ("satisfaction5", "nps10", "single", "grid")
+GRID_SCALES = ("satisfaction5", "nps10")
 
 # the fixed scales: value -> labels
 SATISFACTION5 = (
@@ -48,6 +52,47 @@ def _labels(value: Any, where: str, problems: list[str], required: bool = True) 
     return {k: value[k].strip() for k in LANGS}
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _type_fields(q: dict, qtype: Any, entry: dict, where: str, problems: list[str]) -> None:
+    """The fields only grids (scale, items) and numbers (min, max, decimals) have."""
+    own = {"grid": ("scale", "items"), "number": ("min", "max", "decimals")}
+    for other, fields in own.items():
+        for f in fields:
+            if f in q and qtype != other:
+                problems.append(f"{where}: field '{f}' only applies to type {other}")
+    if qtype == "grid":
+        if q.get("scale") not in GRID_SCALES:
+            problems.append(f"{where}: field 'scale' must be one of {', '.join(GRID_SCALES)}, not {q.get('scale')!r}")
+        items, seen = q.get("items"), set()
+        if not isinstance(items, list) or not items:
+            problems.append(f"{where}: field 'items' must be a non-empty list")
+            items = []
+        entry["scale"], entry["items"] = q.get("scale"), []
+        for j, item in enumerate(items, 1):
+            icode = item.get("code") if isinstance(item, dict) else None
+            if not isinstance(icode, str) or not icode.strip() or "." in icode or icode in seen:
+                problems.append(f"{where}: item {j} needs a unique 'code' without '.'")
+            seen.add(icode)
+            text = _labels(item.get("text") if isinstance(item, dict) else None, f"{where}: item {j} field 'text'", problems)
+            entry["items"].append({"code": icode, "text": text})
+    elif qtype == "number":
+        low, high, decimals = q.get("min"), q.get("max"), q.get("decimals", 0)
+        if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
+            problems.append(f"{where}: field 'decimals' must be a whole number from 0 to 6")
+            decimals = 0
+        for f, v in (("min", low), ("max", high)):
+            if not _number(v):
+                problems.append(f"{where}: field '{f}' must be a number")
+            elif decimals == 0 and v != int(v):
+                problems.append(f"{where}: field '{f}' must be a whole number when 'decimals' is 0")
+        if _number(low) and _number(high) and low >= high:
+            problems.append(f"{where}: field 'min' must be below field 'max'")
+        entry.update(min=low, max=high, decimals=decimals)
+
+
 def validate(data: Any, source: str = "questionnaire") -> dict:
     """Normalise a questionnaire definition; every problem names the question and the field."""
     problems: list[str] = []
@@ -62,7 +107,8 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
     if not isinstance(questions, list) or not questions:
         problems.append(f"{source}: field 'questions' must be a non-empty list")
         questions = []
-    out, codes = [], set()
+    out, codes, earlier = [], set(), {}
+    all_codes = {q.get("code") for q in questions if isinstance(q, dict) and isinstance(q.get("code"), str)}
     for i, q in enumerate(questions, 1):
         where = f"{source}: question {i}"
         if not isinstance(q, dict):
@@ -79,6 +125,8 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
         qtype = q.get("type")
         if qtype not in QUESTION_TYPES:
             problems.append(f"{where}: field 'type' must be one of {', '.join(QUESTION_TYPES)}, not {qtype!r}")
+        if isinstance(qcode, str) and "." in qcode:
+            problems.append(f"{where}: field 'code' cannot contain '.' (it names grid items)")
         options = []
         if qtype in ("single", "multiple"):
             raw = q.get("options")
@@ -90,17 +138,21 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
                 ocode = opt.get("code") if isinstance(opt, dict) else None
                 if not isinstance(ocode, str) or not ocode or ocode in seen:
                     problems.append(f"{where}: option {j} needs a unique 'code'")
+                elif ocode == conditions.NA and q.get("na"):
+                    problems.append(f"{where}: option {j} cannot use the code 'na' beside 'na: true'")
                 seen.add(ocode)
                 label = _labels(opt.get("label") if isinstance(opt, dict) else None, f"{where}: option {j} field 'label'", problems)
                 options.append({"code": ocode, "label": label})
         elif "options" in q:
             problems.append(f"{where}: field 'options' only applies to single and multiple choice")
-        for flag in ("required", "overall"):
+        for flag in ("required", "overall", "na"):
             if flag in q and not isinstance(q[flag], bool):
                 problems.append(f"{where}: field '{flag}' must be true or false")
         if q.get("overall") and qtype != "satisfaction5":
             problems.append(f"{where}: only a satisfaction5 question can be the overall satisfaction")
-        out.append({
+        if q.get("na") and qtype not in NA_TYPES:
+            problems.append(f"{where}: field 'na' only applies to {', '.join(NA_TYPES)}")
+        entry = {
             "code": qcode,
             "type": qtype,
             "required": q.get("required", True) is True,
@@ -109,7 +161,17 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
             "text": _labels(q.get("text"), f"{where}: field 'text'", problems),
             "interview_text": _labels(q.get("interview_text"), f"{where}: field 'interview_text'", problems, required=False),
             "options": options,
-        })
+        }
+        if q.get("na") is True and qtype in NA_TYPES:
+            entry["na"] = True
+        _type_fields(q, qtype, entry, where, problems)
+        if "show_if" in q:
+            entry["show_if"] = conditions.check(q["show_if"], earlier, f"{where}: field 'show_if'", problems, later=all_codes)
+        out.append(entry)
+        earlier[qcode] = entry
+        for item in entry.get("items", []):
+            earlier[f"{qcode}.{item['code']}"] = {"code": f"{qcode}.{item['code']}", "type": entry["scale"],
+                                                  "na": entry.get("na", False), "options": []}
     if sum(q["overall"] for q in out) != 1:
         problems.append(f"{source}: exactly one question must be marked 'overall: true'")
     if problems:
@@ -117,11 +179,42 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
     return {"code": code.strip(), "title": title, "intro": intro, "questions": out}
 
 
+def answer_rows(definition: dict) -> list[dict]:
+    """The definition's questions as stored rows: a grid becomes one satisfaction5/nps10 row per item.
+
+    An item's code is ``<grid>.<item>``; it keeps the grid's required flag, ``na`` and ``show_if``,
+    and records the grid's code as ``grid`` (its ``options`` hold ``[{"grid": <code>}]``).
+    """
+    rows = []
+    for q in definition["questions"]:
+        if q["type"] != "grid":
+            rows.append(q)
+            continue
+        for item in q["items"]:
+            rows.append({**{k: v for k, v in q.items() if k not in ("items", "scale")},
+                         "code": f"{q['code']}.{item['code']}", "type": q["scale"], "text": item["text"],
+                         "interview_text": None, "options": [{"grid": q["code"]}], "grid": q["code"]})
+    return rows
+
+
+def latest_version(session: Session, code: str, version: int | None = None) -> Questionnaire | None:
+    """Version ``version`` of questionnaire ``code`` (the latest when None), or None."""
+    stmt = select(Questionnaire).where(Questionnaire.code == code)
+    if version is not None:
+        stmt = stmt.where(Questionnaire.version == version)
+    return session.scalar(stmt.order_by(Questionnaire.version.desc()).limit(1))
+
+
+def dump(definition: dict, fmt: str = "yaml") -> str:
+    """A stored definition as file text; loading it back gives the same definition (and so the same version)."""
+    if fmt == "json":
+        return json.dumps(definition, ensure_ascii=False, indent=2) + "\n"
+    return yaml.safe_dump(definition, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+
+
 def save(session: Session, definition: dict) -> Questionnaire:
     """Store a validated definition as a new version (or return the latest if identical)."""
-    latest = session.scalar(
-        select(Questionnaire).where(Questionnaire.code == definition["code"]).order_by(Questionnaire.version.desc())
-    )
+    latest = latest_version(session, definition["code"])
     if latest is not None and latest.definition == definition:
         return latest
     version = (session.scalar(select(func.max(Questionnaire.version)).where(Questionnaire.code == definition["code"])) or 0) + 1
@@ -129,7 +222,7 @@ def save(session: Session, definition: dict) -> Questionnaire:
         code=definition["code"], version=version,
         title_zh=definition["title"]["zh"], title_en=definition["title"]["en"], definition=definition,
     )
-    for pos, q in enumerate(definition["questions"]):
+    for pos, q in enumerate(answer_rows(definition)):
         qn.questions.append(Question(
             position=pos, code=q["code"], type=q["type"], required=q["required"], is_overall=q["overall"],
             text_zh=q["text"]["zh"], text_en=q["text"]["en"],
@@ -179,6 +272,12 @@ class FormQuestion:
     interview_text_zh: str | None
     interview_text_en: str | None
     options: list
+    na: bool = False
+    grid: str | None = None  # the grid's code, for a grid item
+    min: float | None = None  # number: bounds and decimals allowed
+    max: float | None = None
+    decimals: int = 0
+    show_if: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -209,14 +308,15 @@ def form_of(session: Session, key: tuple) -> FormQuestionnaire:
     if cached is not None:
         return cached
     qn = session.get(Questionnaire, key[1])
-    roles = {q["code"]: q.get("role") for q in qn.definition.get("questions", [])}
+    spec = {q["code"]: q for q in answer_rows(qn.definition)}
     form = FormQuestionnaire(
         id=qn.id, code=qn.code, version=qn.version, title_zh=qn.title_zh, title_en=qn.title_en,
         definition=qn.definition,
         questions=tuple(FormQuestion(
             id=q.id, position=q.position, code=q.code, type=q.type, required=q.required, is_overall=q.is_overall,
-            role=roles.get(q.code), text_zh=q.text_zh, text_en=q.text_en, interview_text_zh=q.interview_text_zh,
+            role=spec.get(q.code, {}).get("role"), text_zh=q.text_zh, text_en=q.text_en, interview_text_zh=q.interview_text_zh,
             interview_text_en=q.interview_text_en, options=list(q.options or []),
+            **{k: spec.get(q.code, {})[k] for k in ("na", "grid", "min", "max", "decimals", "show_if") if k in spec.get(q.code, {})},
         ) for q in qn.questions),
     )
     with _forms_lock:

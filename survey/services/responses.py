@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,13 +15,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from survey.errors import Conflict
 from survey.models import Answer, Client, Invitation, Question, Response, StaffUser, Wave, utcnow
-from survey.services import questionnaires
+from survey.services import conditions, questionnaires
 from survey.services.followup import triggers as followup_triggers
 from survey.services.invitations import Link
 
 MAX_TEXT = 2000
 # problem codes; the views turn them into sentences in the reader's language
 REQUIRED, NOT_A_CHOICE, TOO_LONG, BAD_CHARACTER = "required", "not_a_choice", "too_long", "bad_character"
+NOT_A_NUMBER, OUT_OF_RANGE = "not_a_number", "out_of_range"
+NUMBER = re.compile(r"-?[0-9]{1,12}(?:\.([0-9]{1,12}))?")
 
 
 def is_score(raw: str, bottom: int, top: int) -> bool:
@@ -32,14 +35,48 @@ def field_name(question: Question) -> str:
     return f"q_{question.code}"
 
 
-def parse_answers(questions: list[Question], form: Mapping) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read each question's answer from ``form``; returns (values kept as given, problems by question code).
+def form_questions(session: Session | None, questions) -> list:
+    """ORM questions as the version's cached form questions (which know na, grids, bounds and conditions)."""
+    questions = list(questions)
+    if questions and isinstance(questions[0], Question):
+        qn = questions[0].questionnaire
+        return list(questionnaires.form_of_questionnaire(qn, session).questions)
+    return questions
 
-    Values are kept even when wrong, so the form can be shown again with every answer in place.
+
+def _number_problem(q, raw: str) -> str | None:
+    match = NUMBER.fullmatch(raw)
+    if match is None or len(match.group(1) or "") > (q.decimals or 0):
+        return NOT_A_NUMBER
+    return None if q.min <= float(raw) <= q.max else OUT_OF_RANGE
+
+
+def _problem(q, raw: str) -> str | None:
+    """What is wrong with a non-empty answer ``raw`` to a one-value question ``q`` (None when it is fine)."""
+    if raw == conditions.NA and q.na:
+        return None
+    if q.type == "text":
+        return TOO_LONG if len(raw) > MAX_TEXT else BAD_CHARACTER if "\x00" in raw else None
+    if q.type == "single":
+        return None if raw in {o["code"] for o in q.options} else NOT_A_CHOICE
+    if q.type == "number":
+        return _number_problem(q, raw)
+    bottom, top = conditions.SCALES[q.type]
+    return None if is_score(raw, bottom, top) else NOT_A_CHOICE
+
+
+def parse_answers(questions, form: Mapping) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read each shown question's answer from ``form``; returns (values kept as given, problems by question code).
+
+    Values are kept even when wrong, so the form can be shown again with every answer in place.  A question
+    whose ``show_if`` does not hold (on the answers before it) is hidden: never required, its answer dropped.
     """
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    for q in questions:
+    valid: dict[str, Any] = {}  # what later conditions read: the valid answers of shown questions
+    for q in form_questions(None, questions):
+        if q.show_if is not None and not conditions.evaluate(q.show_if, valid):
+            continue
         name = field_name(q)
         if q.type == "multiple":
             raw = [v for v in form.getlist(name) if v] if hasattr(form, "getlist") else list(form.get(name) or [])
@@ -49,26 +86,17 @@ def parse_answers(questions: list[Question], form: Mapping) -> tuple[dict[str, A
                 problems[q.code] = NOT_A_CHOICE
             elif q.required and not raw:
                 problems[q.code] = REQUIRED
+            else:
+                valid[q.code] = raw
             continue
-        raw = (form.get(name) or "").strip()
+        raw = form.get(name) or ""
+        raw = (raw if isinstance(raw, str) else str(raw)).strip()
         values[q.code] = raw
-        if not raw:
-            if q.required:
-                problems[q.code] = REQUIRED
-            continue
-        if q.type == "text":
-            if len(raw) > MAX_TEXT:
-                problems[q.code] = TOO_LONG
-            elif "\x00" in raw:
-                problems[q.code] = BAD_CHARACTER
-        elif q.type == "single":
-            if raw not in {o["code"] for o in q.options}:
-                problems[q.code] = NOT_A_CHOICE
+        problem = (REQUIRED if q.required else None) if not raw else _problem(q, raw)
+        if problem:
+            problems[q.code] = problem
         else:
-            top = 5 if q.type == "satisfaction5" else 10
-            bottom = 1 if q.type == "satisfaction5" else 0
-            if not is_score(raw, bottom, top):
-                problems[q.code] = NOT_A_CHOICE
+            valid[q.code] = raw
     return values, problems
 
 
@@ -79,7 +107,9 @@ def _answer_rows(response_id: int, questions: list[Question], values: Mapping[st
         if v in (None, "", []):
             continue
         row = {"response_id": response_id, "question_id": q.id, "value_num": None, "value_text": None, "value_json": None}
-        if q.type in ("satisfaction5", "nps10"):
+        if v == conditions.NA and q.na:
+            row["value_text"] = conditions.NA
+        elif q.type in ("satisfaction5", "nps10", "number"):
             row["value_num"] = float(v)
         elif q.type == "multiple":
             row["value_json"], row["value_text"] = list(v), ";".join(v)
@@ -111,8 +141,9 @@ def submit(
     ``settings`` are the wave's (read from the database when not given).
     """
     now = now or utcnow()
-    if questions and isinstance(questions[0], Question):  # ORM questions: read the version's cached form
-        questions = list(questionnaires.form_of_questionnaire(questions[0].questionnaire, session).questions)
+    questions = form_questions(session, questions)
+    shown = conditions.visible(questions, values)
+    values = {k: v for k, v in values.items() if k in shown}  # an answer to a hidden question is never stored
     disposition = "1.1" if status == "complete" else "1.2"
     claimed = session.execute(
         update(Invitation)
