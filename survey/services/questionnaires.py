@@ -143,7 +143,7 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
                 seen.add(ocode)
                 label = _labels(opt.get("label") if isinstance(opt, dict) else None, f"{where}: option {j} field 'label'", problems)
                 options.append({"code": ocode, "label": label})
-        elif "options" in q:
+        elif q.get("options") not in (None, []):  # an exported file says options: [] for every other type
             problems.append(f"{where}: field 'options' only applies to single and multiple choice")
         for flag in ("required", "overall", "na"):
             if flag in q and not isinstance(q[flag], bool):
