@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Answer, Client, Draw, Invitation, Question, Response, StaffUser, Wave
+from survey.services.conditions import NA
 
 # responses that count as respondents of the design (AAPOR 1.1 and 1.2)
 RESPONDENT_STATUSES = ("complete", "partial")
@@ -83,12 +84,30 @@ def _answer_columns(item_codes: Sequence[str]) -> list:
     value = Answer.value_num
     cols = [
         func.max(case((Question.is_overall.is_(True), value))).label("overall"),
-        func.max(case((Question.type == "nps10", value))).label("nps"),
+        # the NPS question itself, not an item of a grid on the 0-10 scale (item codes are "<grid>.<item>")
+        func.max(case((and_(Question.type == "nps10", ~Question.code.contains(".")), value))).label("nps"),
     ]
     for i, code in enumerate(item_codes):
         cond = and_(Question.code == code, Question.type == "satisfaction5", Question.is_overall.is_(False))
         cols.append(func.max(case((cond, value))).label(f"item_{i}"))
     return cols
+
+
+def not_applicable(session: Session, wave_ids: Sequence[int]) -> dict[str, set[int]]:
+    """``{question code: response ids}`` of the scale answers given as "not applicable" (value_text "na").
+
+    Those answers have no value, so means leave them out; this counts them apart.
+    """
+    rows = session.execute(
+        select(Question.code, Answer.response_id)
+        .join(Answer, Answer.question_id == Question.id).join(Response, Response.id == Answer.response_id)
+        .where(Response.wave_id.in_(list(wave_ids)), Answer.value_text == NA, Answer.value_num.is_(None),
+               Question.type.in_(("satisfaction5", "nps10")))
+    ).all()
+    out: dict[str, set[int]] = {}
+    for code, response_id in rows:
+        out.setdefault(code, set()).add(int(response_id))
+    return out
 
 
 def _floats(values) -> np.ndarray:

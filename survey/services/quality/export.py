@@ -42,6 +42,7 @@ DISPOSITIONS = {
 }
 MODES = {"phone": "Phone 电话访问", "in_person": "In person 面访", "web": "Web 网络问卷"}
 NPS_LABELS = {0.0: "0 Not at all likely 完全不可能", 10.0: "10 Extremely likely 非常可能"}
+NA_LABELS = {0: "Rated on the scale 已评分", 1: "Not applicable 不适用"}
 
 
 @dataclass
@@ -88,7 +89,8 @@ def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int],
     groups = [group_of[c] for c in cases.disposition]
     qn = wave.questionnaire
     overall_q = questionnaires.overall_question(qn)
-    nps_q = next((q for q in qn.questions if q.type == "nps10"), None)
+    nps_q = next((q for q in qn.questions if q.type == "nps10" and "." not in q.code), None)
+    na_items = {r["code"] for r in questionnaires.answer_rows(qn.definition) if r.get("na")}
 
     def num(arr):
         return [None if np.isnan(v) else float(v) for v in arr]
@@ -110,9 +112,20 @@ def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int],
         Column("weight", "Design weight N_h/r_h 权数", weight, "float"),
         Column("tier_N", "Clients in tier N_h 层总体数", [n_h.get(t) for t in cases.tier], "float"),
         Column("tier_r", "Respondents in tier r_h 层应答数", [r_h.get(t) for t in cases.tier], "int"),
+        Column("questionnaire", "Questionnaire code 问卷代码", [qn.code] * cases.n),
+        Column("questionnaire_version", "Questionnaire version 问卷版本", [qn.version] * cases.n, "int"),
         Column("overall", f"{overall_q.text_en} {overall_q.text_zh}"[:250], num(cases.overall), "float", scale),
     ]
-    cols += [Column(i.code, f"{i.text_en} {i.text_zh}"[:250], num(cases.items[i.code]), "float", scale) for i in items]
+    na = quality_data.not_applicable(session, [wave.id])
+    answered_by = dict(session.execute(select(Response.invitation_id, Response.id).where(Response.wave_id == wave.id)).all())
+    for i in items:
+        cols.append(Column(i.code, f"{i.text_en} {i.text_zh}"[:250], num(cases.items[i.code]), "float", scale))
+        if i.code in na_items:  # "not applicable" is no score (left out of means): its own 0/1 variable beside it
+            flagged = na.get(i.code, set())
+            cols.append(Column(f"{i.code}_na", f"{i.text_en}: not applicable 不适用"[:250],
+                               [None if np.isnan(v) and answered_by.get(inv) not in flagged else int(answered_by.get(inv) in flagged)
+                                for inv, v in zip(cases.invitation_id.tolist(), cases.items[i.code], strict=True)],
+                               "int", NA_LABELS))
     nps_label = f"{nps_q.text_en} {nps_q.text_zh}"[:250] if nps_q else "NPS 0-10"
     cols.append(Column("recommend" if nps_q is None else nps_q.code, nps_label, num(cases.nps), "float", NPS_LABELS))
     if open_answers:
@@ -202,6 +215,14 @@ def write_xlsx(cols: list[Column], out, progress=None) -> None:
     _emit(out, buf.getvalue())
 
 
+def file_label(cols: list[Column]) -> str | None:
+    """The questionnaire code and version the rows answered (a .sav's file label)."""
+    found = {c.name: c.values[0] for c in cols if c.name in ("questionnaire", "questionnaire_version") and c.values}
+    if len(found) < 2:
+        return None
+    return f"questionnaire {found['questionnaire']} version {found['questionnaire_version']}"
+
+
 def write_sav(cols: list[Column], out, progress=None) -> None:
     """SPSS .sav: labelled string variables become numeric codes 1..k with value labels; NaN is system-missing.
 
@@ -238,7 +259,7 @@ def write_sav(cols: list[Column], out, progress=None) -> None:
         progress("writing", 0, 1)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wave.sav"
-        pyreadstat.write_sav(pd.DataFrame(frame), str(path), column_labels=var_labels,
+        pyreadstat.write_sav(pd.DataFrame(frame), str(path), column_labels=var_labels, file_label=file_label(cols),
                              variable_value_labels=value_labels, variable_measure=measure, variable_format=formats)
         data = path.read_bytes()
     if progress:

@@ -32,6 +32,14 @@ class DriverRow:
     high: float
     correlation: float
     n: int  # respondents who rated the item and overall satisfaction (the importance's pairwise count)
+    not_applicable: int = 0  # respondents who answered "not applicable" (left out of the mean)
+    rated: int = 0  # respondents who rated the item on its scale
+
+    @property
+    def na_share(self) -> float:
+        """Share of "not applicable" among those who answered the item (NaN when nobody did)."""
+        asked = self.not_applicable + self.rated
+        return self.not_applicable / asked if asked else float("nan")
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ def driver_report(session: Session, wave: Wave, filters: Filters = Filters()) ->
             r2 = analysis.drivers(x[inside][:, used], data.overall[inside], design.weights[inside],
                                   missing="pairwise")
     pos = {j: k for k, j in enumerate(used)}
+    na = quality_data.not_applicable(session, [wave.id])
     rows = []
     nan = float("nan")
     for j, item in enumerate(items):
@@ -83,7 +92,9 @@ def driver_report(session: Session, wave: Wave, filters: Filters = Filters()) ->
         ok = res is not None and k is not None
         rows.append(DriverRow(item, fig, float(res.share[k] * 100) if ok else nan,
                               float(res.low[k] * 100) if ok else nan, float(res.high[k] * 100) if ok else nan,
-                              float(r2.correlation[k]) if ok else nan, int(counts[k]) if ok else 0))
+                              float(r2.correlation[k]) if ok else nan, int(counts[k]) if ok else 0,
+                              int((inside & np.isin(data.response_id, list(na.get(item.code, ())))).sum()),
+                              int((inside & ~np.isnan(x[:, j])).sum())))
     z = np.column_stack([x[:, used], data.overall]) if used else data.overall[:, None]
     complete = int((~np.isnan(z)).all(1)[inside].sum())
     n_overall = int((inside & ~np.isnan(data.overall)).sum())

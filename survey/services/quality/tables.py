@@ -162,7 +162,8 @@ def driver_table(rep: DriverReport) -> Table:
     t = Table("drivers", _("Importance and performance of service items"), [
         (_("Item"), False), (_("Performance: mean 1–5 (95% interval)"), True), (_("Respondents who rated the item"), True),
         (_("Importance: share of R², % (bootstrap 95% interval)"), True),
-        (_("Correlation with overall satisfaction"), True), (_("Respondents who rated the item and overall"), True)])
+        (_("Correlation with overall satisfaction"), True), (_("Respondents who rated the item and overall"), True),
+        (_("Not applicable: share of those who answered the item"), True)])
     for r in rep.rows:
         perf = r.performance
         ci = None if r.low != r.low else f"[{fmt('top2', r.low)}, {fmt('top2', r.high)}]"
@@ -171,7 +172,9 @@ def driver_table(rep: DriverReport) -> Table:
                        Cell(fmt("top2", r.importance), ci, "num",
                             (plain("top2", r.importance), plain("top2", r.low), plain("top2", r.high))),
                        Cell(fmt("mean", r.correlation), cls="num"),
-                       Cell(str(r.n), cls="num")])
+                       Cell(str(r.n), cls="num"),
+                       Cell("—") if r.na_share != r.na_share else
+                       Cell(f"{r.na_share:.0%}", f"n = {r.not_applicable}", "num", (f"{r.na_share:.4f}",))])
     return t
 
 
