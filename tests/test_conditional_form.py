@@ -102,7 +102,7 @@ def test_without_javascript_conditional_questions_say_when_to_answer(example, cl
     assert "data-show-if='{\"in\": [1, 2], \"question\": \"overall\"}'" in en or 'data-show-if=' in en
     assert "form.js" in en
     # the grid: one fieldset per item inside the grid's fieldset, each item with its own legend
-    assert en.count('class="grid-item') == 3 and "<legend>Online banking</legend>" in en
+    assert en.count('class="grid-item') == 5 and "<legend>Online banking</legend>" in en
     zh = client.get(f"/s/{token}?lang=zh_CN").get_data(as_text=True)
     assert "仅在第 1 题（“总体而言，您对我行的服务满意吗？”）的回答为“很不满意”或“不满意”时回答。" in zh
     assert "不适用" in zh

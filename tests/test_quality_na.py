@@ -27,7 +27,8 @@ def answered(runner, client, db):
     links = [make_invitation(db, wave, make_client(db, tier_code="standard")) for _ in ONLINE]
     db.commit()
     for (_inv, token), online, overall in zip(links, ONLINE, [1, 2, 3, 4, 5, 3, 4, 2], strict=True):
-        form = {**WHEN_TRUE, "q_services.online": online, "q_overall": str(overall), "q_services.counter": str(6 - overall)}
+        form = {**WHEN_TRUE, "q_services.online": online, "q_overall": str(overall), "q_services.counter": str(6 - overall),
+                "q_recommend_products.cards": "7", "q_recommend_products.loans": "na"}
         r = client.post(f"/s/{token}?lang=en", data=form)
         assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     db.rollback()
@@ -68,6 +69,8 @@ def test_exports_carry_grid_items_na_and_the_questionnaire_version(answered, run
     assert frame["services.online"].mean() == pytest.approx(3.6)
     assert int(frame["services.online_na"].sum()) == 3 and int(frame["services.atm_na"].sum()) == 8
     assert meta.variable_value_labels["services.online_na"][1.0] == "Not applicable 不适用"
+    assert "recommend_products.cards" in frame.columns and "recommend_products.cards_na" in frame.columns
+    assert list(frame["recommend_products.cards"].dropna()) == [7.0] * 8 and frame["recommend"].notna().all()
     csv_out = tmp_path / "wave.csv"
     assert runner.invoke(args=["export", answered.name, "--format", "csv", "--out", str(csv_out)]).exit_code == 0
     table = pd.read_csv(csv_out, encoding="utf-8-sig")

@@ -88,7 +88,7 @@ def _answer_columns(item_codes: Sequence[str]) -> list:
         func.max(case((and_(Question.type == "nps10", ~Question.code.contains(".")), value))).label("nps"),
     ]
     for i, code in enumerate(item_codes):
-        cond = and_(Question.code == code, Question.type == "satisfaction5", Question.is_overall.is_(False))
+        cond = and_(Question.code == code, Question.type.in_(("satisfaction5", "nps10")), Question.is_overall.is_(False))
         cols.append(func.max(case((cond, value))).label(f"item_{i}"))
     return cols
 

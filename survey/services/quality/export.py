@@ -76,7 +76,10 @@ def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int],
     step = progress or (lambda *_: None)
     step("loading", 0, 1)
     items = quality_data.items_of(session, [wave.id])
-    cases = quality_data.load_cases(session, wave.id, items)
+    # items of a grid on the 0-10 scale are variables too (they are no satisfaction items of the drivers)
+    nps_items = [quality_data.Item(q.code, q.text_zh, q.text_en) for q in wave.questionnaire.questions
+                 if q.type == "nps10" and "." in q.code]
+    cases = quality_data.load_cases(session, wave.id, items + nps_items)
     population, _source = quality_data.population_sizes(session, [wave.id])[wave.id]
     step("loading", 1, 1)
     respondent = np.isin(cases.response_status.astype(str), RESPONDENT_STATUSES)
@@ -118,8 +121,9 @@ def wave_table(session: Session, wave: Wave, progress: Callable[[str, int, int],
     ]
     na = quality_data.not_applicable(session, [wave.id])
     answered_by = dict(session.execute(select(Response.invitation_id, Response.id).where(Response.wave_id == wave.id)).all())
-    for i in items:
-        cols.append(Column(i.code, f"{i.text_en} {i.text_zh}"[:250], num(cases.items[i.code]), "float", scale))
+    for i in items + nps_items:
+        cols.append(Column(i.code, f"{i.text_en} {i.text_zh}"[:250], num(cases.items[i.code]), "float",
+                           NPS_LABELS if i in nps_items else scale))
         if i.code in na_items:  # "not applicable" is no score (left out of means): its own 0/1 variable beside it
             flagged = na.get(i.code, set())
             cols.append(Column(f"{i.code}_na", f"{i.text_en}: not applicable 不适用"[:250],
