@@ -57,7 +57,8 @@ def trigger_reasons(questions, values: Mapping[str, Any], triggers: dict) -> tup
             if _number(value) is not None and _number(value) <= float(triggers["overall_max"]):
                 reasons.append("overall")
                 met[question.code] = _number(value)
-        elif question.type == "nps10" and not nps_seen and triggers.get("recommend_max") is not None:
+        elif (question.type == "nps10" and not getattr(question, "grid", None) and not nps_seen
+              and triggers.get("recommend_max") is not None):  # the NPS question, not an item of a 0-10 grid
             nps_seen = True
             if _number(value) is not None and _number(value) <= float(triggers["recommend_max"]):
                 reasons.append("recommend")
