@@ -117,3 +117,10 @@ def test_example_uses_every_feature_and_grid_items_become_questions():
     assert [r["code"] for r in items] == ["services.counter", "services.online", "services.atm"]
     assert all(r["type"] == "satisfaction5" and r["na"] and r["options"] == [{"grid": "services"}] for r in items)
     assert questionnaires.validate(d) == d  # normalising a normalised definition changes nothing
+
+
+def test_codes_fit_the_question_table():
+    grid = {"code": "g" * 60, "type": "grid", "scale": "nps10", "text": {"zh": "格", "en": "Grid"},
+            "items": [{"code": "item", "text": {"zh": "甲", "en": "A"}}]}
+    problems = problems_of(base(grid))
+    assert any(f"question '{'g' * 60}': item 1 field 'code'" in p and "longer than 64" in p for p in problems), problems

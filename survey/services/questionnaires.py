@@ -21,6 +21,7 @@ DEFAULT_FILE = Path(__file__).parent.parent / "questionnaires" / "bank_satisfact
 LANGS = ("zh", "en")
 NA_TYPES = ("satisfaction5", "nps10", "single", "grid")
 GRID_SCALES = ("satisfaction5", "nps10")
+CODE_MAX = 64  # questions.code (a grid item's is "<grid>.<item>")
 
 # the fixed scales: value -> labels
 SATISFACTION5 = (
@@ -75,6 +76,8 @@ def _type_fields(q: dict, qtype: Any, entry: dict, where: str, problems: list[st
             icode = item.get("code") if isinstance(item, dict) else None
             if not isinstance(icode, str) or not icode.strip() or "." in icode or icode in seen:
                 problems.append(f"{where}: item {j} needs a unique 'code' without '.'")
+            elif len(f"{entry['code']}.{icode}") > CODE_MAX:
+                problems.append(f"{where}: item {j} field 'code': '{entry['code']}.{icode}' is longer than {CODE_MAX} characters")
             seen.add(icode)
             text = _labels(item.get("text") if isinstance(item, dict) else None, f"{where}: item {j} field 'text'", problems)
             entry["items"].append({"code": icode, "text": text})
@@ -127,6 +130,8 @@ def validate(data: Any, source: str = "questionnaire") -> dict:
             problems.append(f"{where}: field 'type' must be one of {', '.join(QUESTION_TYPES)}, not {qtype!r}")
         if isinstance(qcode, str) and "." in qcode:
             problems.append(f"{where}: field 'code' cannot contain '.' (it names grid items)")
+        if isinstance(qcode, str) and len(qcode) > CODE_MAX:
+            problems.append(f"{where}: field 'code' is longer than {CODE_MAX} characters")
         options = []
         if qtype in ("single", "multiple"):
             raw = q.get("options")
