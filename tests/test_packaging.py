@@ -17,7 +17,8 @@ def test_wheel_contains_templates_and_package_data(tmp_path):
                  for p in (ROOT / "templates").rglob("*.html")}
     assert templates and templates <= names, sorted(templates - names)[:5]
     data = {p.relative_to(ROOT).as_posix() for pattern in ("survey/static/*", "survey/i18n/*/*.po",
-            "survey/questionnaires/*.yaml", "survey/migrations/versions/*.py", "survey/migrations/script.py.mako")
+            "survey/questionnaires/*.yaml", "survey/questionnaires/examples/*.yaml", "survey/migrations/versions/*.py",
+            "survey/migrations/script.py.mako")
             for p in ROOT.glob(pattern)}
     assert data <= names, sorted(data - names)[:5]
     packages = {p.parent.relative_to(ROOT).as_posix() for top in ("survey", "sampling", "analysis")
