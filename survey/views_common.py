@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Flask, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -29,7 +31,7 @@ from survey.services.responses import (
 
 def number_hint(q) -> str:
     """What a number question takes, in words."""
-    low, high = (f"{v:g}" for v in (q.min, q.max))
+    low, high = (format(Decimal(str(v)).normalize(), "f") for v in (q.min, q.max))  # 1000000, never 1e+06
     if q.decimals:
         return _("A number from %(low)s to %(high)s, with up to %(n)s decimal places.", low=low, high=high, n=q.decimals)
     return _("A whole number from %(low)s to %(high)s.", low=low, high=high)
