@@ -2,6 +2,9 @@
 
 A pure package: it imports only the standard library, numpy and scipy.  Data
 comes in as arrays (one row per respondent) and leaves as frozen dataclasses.
+scipy is imported inside the functions that use it, not at module level: the web
+app imports this package when it starts, and a worker that only serves survey
+forms should not carry scipy (some 70 MB).
 
 Designs and estimates
 ---------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import special, stats
 
 __all__ = ["DegenerateDataWarning"]
 
@@ -67,6 +66,7 @@ def _describe(values: object) -> str:
 
 def t_quantile(level: float, df: np.ndarray | float) -> np.ndarray:
     """Two-sided quantile ``t_{(1+level)/2, df}``; normal where ``df`` is inf, nan where df <= 0."""
+    from scipy import stats  # on first use (package docstring)
     df = np.asarray(df, dtype=float)
     q = 0.5 + level / 2.0
     with np.errstate(invalid="ignore"):
@@ -91,6 +91,7 @@ def _beta_bounds(p, v, n, df, level: float):
 
     as R ``survey::svyciprop(method = "beta")``.
     """
+    from scipy import stats  # on first use (package docstring)
     n = np.asarray(n, dtype=float)
     alpha = 1.0 - level
     edge = (p <= 0.0) | (p >= 1.0) | (v == 0.0)
@@ -125,6 +126,7 @@ def interval(kind: str, estimate, se, df, level: float, n=None, method: str | No
     ``n_eff = n`` instead.  Every other kind is ``estimate +/- t * se``.
     ``n`` (respondents) is needed by the Korn-Graubard interval.
     """
+    from scipy import special  # on first use (package docstring)
     level = check_level(level)
     if method is not None:
         check_choice("method", method, ("logit", "beta"))

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ._common import check_choice, check_level, t_quantile, warn_degenerate
 from ._results import DomainEstimates, Estimate
@@ -108,6 +107,7 @@ def compare(a, b, *, dist="normal", covariance=None) -> Comparison:
     >>> c.estimate
     -1.0
     """
+    from scipy import stats  # on first use (package docstring)
     check_choice("dist", dist, ("normal", "t"))
     if type(a) is not type(b):
         raise TypeError(
@@ -235,6 +235,7 @@ def trend(results, waves=None, *, variance="known", covariance=None) -> Trend:
     >>> round(t.estimate, 3)    # weighted by 1 / se**2, so not the OLS 0.375
     0.352
     """
+    from scipy import stats  # on first use (package docstring)
     check_choice("variance", variance, ("known", "estimated", "larger"))
     results = list(results)
     if len(results) < 2:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ._common import check_choice, check_level, warn_degenerate
 from ._design import StratifiedDesign
@@ -101,6 +100,7 @@ class Scorecard:
 
     def ci(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         """Normal interval ``estimate -/+ z * se`` of the shrunken estimates, clipped to ``bounds``."""
+        from scipy import stats  # on first use (package docstring)
         z = stats.norm.ppf(0.5 + check_level(level) / 2)
         low, high = self.estimate - z * self.se, self.estimate + z * self.se
         if self.bounds is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
 from ._common import as_float_vector, check_choice
 
@@ -32,6 +31,7 @@ def between_variance(estimates, variances, *, method="pm", tol=1e-10, max_iter=5
     >>> round(analysis.between_variance([3.8, 4.1, 4.4, 4.0], [0.01, 0.02, 0.01, 0.04]), 4)
     0.0518
     """
+    from scipy import optimize  # on first use (package docstring)
     check_choice("method", method, ("pm", "reml", "dl"))
     y = as_float_vector("estimates", estimates)
     v = as_float_vector("variances", variances, y.size)

@@ -4,8 +4,9 @@ Both are served by ``survey.serve.run`` (gunicorn gthread, the same workers and 
 127.0.0.1 and get the same flow from concurrent clients: GET the form, POST it with the CSRF token
 and the session cookie, follow the redirect to the thank-you page.  Every link is fresh and used
 once.  Rounds alternate between the two apps so both see the same machine.  Printed: submissions/s
-of each and the ratio, p50/p99 per request kind, worker CPU per submission (from /proc), worker
-memory after the run, and the rows stored per link, with lost and duplicated responses counted in
+of each and the ratio, p50/p99 per request kind, worker CPU per submission (from /proc), each worker's
+memory (RSS, PSS and private, from /proc/<pid>/smaps_rollup) after load and after the run, no chart
+drawn, and the rows stored per link, with lost and duplicated responses counted in
 the database.  One link in twenty gives a low overall score, so the product opens a follow-up case.
 
     python benchmarks/bench_form_http.py                      # SQLite file in a temporary folder
@@ -306,6 +307,7 @@ def main() -> None:
         tokens, mini_tokens, questions = seed(url, args.links + warm)
         servers = {"survey": start("survey", url, args.workers, questions),
                    "minimal": start("minimal", url, args.workers, questions)}
+        loaded = {k: [memory_mib(p) for p in workers_of(proc.pid)] for k, (proc, _port) in servers.items()}
         work = {"survey": [(t, answers(questions, "q_", i % 20 == 7)) for i, t in enumerate(tokens)],
                 "minimal": [(t, answers(questions, "", i % 20 == 7)) for i, t in enumerate(mini_tokens)]}
         procs = min(4, args.clients)
@@ -341,10 +343,23 @@ def main() -> None:
                 proc.terminate()
                 proc.wait(30)
         rows = stored(url, submitted)
-    report(args, url, stats, memory, rows)
+    report(args, url, stats, memory, rows, loaded)
 
 
-def report(args, url, stats, memory, rows) -> None:
+def report_memory(loaded: dict[str, list[dict]], after: dict[str, list[dict]]) -> None:
+    """Each worker's memory after load (the app loaded, one readiness request served) and after the run."""
+    print("worker memory, MiB (RSS counts pages shared with the master; PSS shares them out; private is the worker's own)")
+    print(f"{'app':<9}{'worker':>7}{'after load RSS/PSS/private':>29}{'after the run RSS/PSS/private':>32}")
+    for kind in loaded:
+        for k, (a, b) in enumerate(zip(loaded[kind], after[kind], strict=False)):
+            print(f"{kind:<9}{k + 1:>7}{a['rss']:>15.0f}/{a['pss']:.0f}/{a['private']:<6.0f}"
+                  f"{b['rss']:>18.0f}/{b['pss']:.0f}/{b['private']:<6.0f}")
+    rounded = {when: {kind: [{k: round(v, 1) for k, v in m.items()} for m in ms] for kind, ms in by.items()}
+               for when, by in (("memory_after_load", loaded), ("memory_after_run", after))}
+    print(json.dumps(rounded))
+
+
+def report(args, url, stats, memory, rows, loaded) -> None:
     print(f"database {url.split('://')[0]}, {args.clients} concurrent clients, gunicorn {args.workers} workers x 4 "
           f"threads, {args.links} fresh links per app in rounds of {args.round}, interleaved")
     print(f"{'app':<9}{'subm/s':>8}{'ok':>6}{'other':>7}{'GET p50/p99 ms':>17}{'POST p50/p99 ms':>17}"
@@ -374,6 +389,7 @@ def report(args, url, stats, memory, rows) -> None:
     print("(rows/link: the response and its answers; memory: the largest worker after the run, no chart drawn;"
           " RSS counts the pages shared with the master, PSS shares them out, private is the worker's own)")
     print(json.dumps({"db": url.split("://")[0], "clients": args.clients, "links": args.links, **summary}, default=float))
+    report_memory(loaded, memory)
     if a["lost"] or a["duplicated"] or b["lost"] or b["duplicated"] or a["other"] or b["other"]:
         raise SystemExit("responses lost, duplicated or refused")
 

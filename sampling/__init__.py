@@ -3,6 +3,8 @@
 Sample size and margin of error, allocation to tiers, a reproducible
 stratified draw with release order, contact-mode rules and fieldwork
 assignment.  Arrays in, frozen dataclasses out; no web or database code.
+scipy is imported inside the functions that use it (as in ``analysis``), so the
+web app's workers do not load it when they start.
 """
 
 from ._allocation import allocate, allocation_shares

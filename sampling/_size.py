@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 import warnings
 
-from scipy import stats
-
 from ._validate import (
     SampleSizeWarning,
     check_choice,
@@ -39,6 +37,7 @@ def critical_value(confidence: float = 0.95, *, z: float | None = None) -> float
     >>> round(critical_value(0.95), 6)
     1.959964
     """
+    from scipy import stats  # on first use (package docstring)
     if z is not None:
         return check_positive(z, "z")
     confidence = check_open_unit(confidence, "confidence")

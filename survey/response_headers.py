@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-# styles may be inline: matplotlib's SVG charts carry style attributes; scripts may not
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+# neither scripts nor styles may be inline: the charts are SVG with presentation attributes, not style=
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 # pages whose URL is a secret: a survey link, an opt-out link, a calendar feed
 TOKEN_ENDPOINTS = frozenset({"public.survey_form", "public.optout", "public.optout_confirm",

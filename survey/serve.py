@@ -1,7 +1,9 @@
 """Production serving with gunicorn: the app keeps no state in memory, so workers scale out.
 
-The app is loaded once in the master (preload) and warmed there: matplotlib, the translation
-catalogues and the interpreter's objects are then shared by the forked workers.
+The app is loaded once in the master (preload) and warmed there: the translation catalogues and the
+interpreter's objects are then shared by the forked workers.  Libraries only staff pages need (scipy for the
+estimates) are not loaded there: each worker loads them on its first such page, so a worker that serves
+survey forms only stays small.
 """
 
 from __future__ import annotations
@@ -68,9 +70,7 @@ class GunicornServer(BaseApplication):
 def warm_master(app: Flask) -> None:
     """What every worker would otherwise load on its own: done once, before the fork."""
     from survey.i18n import catalog
-    from survey.services import charts
 
-    charts.warm_up()
     for lang in app.config["LANGUAGES"]:
         catalog("zh_CN" if lang.startswith("zh") else lang)
     app.extensions["survey.engine"].dispose()  # no connection crosses the fork

@@ -1,17 +1,18 @@
 """Charts are kept per process by their arguments: the same data is not laid out twice, other data is."""
 
 from survey.services import charts
+from survey.services.charts import svg
 
 
 def test_the_same_chart_is_drawn_once_and_other_data_draws_again(monkeypatch):
     drawn = []
-    real = charts._svg
+    real = svg.document
 
-    def counting(fig, key, *a, **k):
+    def counting(key, *a, **k):
         drawn.append(key)
-        return real(fig, key, *a, **k)
+        return real(key, *a, **k)
 
-    monkeypatch.setattr(charts, "_svg", counting)
+    monkeypatch.setattr(svg, "document", counting)
     charts.trend_chart.cache_clear()
     line = charts.Line("all", "Bank", [4.1, 4.2], [4.0, 4.1], [4.2, 4.3], ["4.10", "4.20"])
     first = charts.trend_chart("t", "Title", "Desc", ["Q1", "Q2"], [line], y_label="Mean")

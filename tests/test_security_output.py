@@ -24,6 +24,7 @@ def check_headers(response, endpoint: str, where: str) -> None:
     csp = h.get("Content-Security-Policy", "")
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, where
     assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0], where
+    assert "style-src 'self';" in csp, where  # no inline style either (the charts use presentation attributes)
     assert h.get("X-Content-Type-Options") == "nosniff", where
     assert h.get("X-Frame-Options") == "DENY", where
     if endpoint != "static":
