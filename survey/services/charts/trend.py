@@ -24,6 +24,7 @@ SIZE = 12  # text; at the page's widths it shows at about 13-17 px (wide) and 13
 PLOT_HEIGHT, PANEL_HEIGHT = 270, 78
 LEGEND_TEXT = 150  # legend labels wrap at this width
 SAMPLE = 30  # the legend's line sample
+BOLD = 1.12  # bold text is about this much wider
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,12 @@ def _trend_panels(key: str, title: str, desc: str, x_labels: list[str], lines: l
     right = NARROW - 8
     left = 4 + axes.tick_width(labels, SIZE)
     xl, left, xs = axes.categories(x_labels, left, right, SIZE)
-    caption = wrap(y_label, NARROW - 8, SIZE)
+    caption = wrap(y_label, NARROW - 16, SIZE)
     body = [text(caption, 4, 4 + SIZE, SIZE)] if y_label else []
     bands, groups = [], []
     at = 4 + SIZE * 1.2 * len(caption) + 8 if y_label else 4
     for k, line in shown or [(0, None)]:
-        heading = wrap(line.label, right - 4, SIZE) if line else []
+        heading = wrap(line.label, (right - 4) / BOLD, SIZE) if line else []
         if heading:
             body.append(text(heading, 4, at + SIZE, SIZE, weight="bold"))
         top = at + SIZE * 1.2 * len(heading) + SIZE * 0.6
