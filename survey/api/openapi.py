@@ -16,6 +16,9 @@ from survey.api.schemas import Problem
 REF = "#/components/schemas/{model}"
 ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 500)
 BIGINT = 2**63 - 1
+# refusals by the HTTP server in front of the app (gunicorn): they carry no problem body
+BEFORE_APP = {414: "Request line too long (refused by the HTTP server)",
+              431: "Request headers too large (refused by the HTTP server)"}
 
 
 def openapi_path(rule: str) -> str:
@@ -58,6 +61,8 @@ def _responses(op: Operation, refs: dict) -> dict:
         out["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
     for status in ERRORS:
         out[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
+    for status, why in BEFORE_APP.items():
+        out[str(status)] = {"description": why}
     return out
 
 
