@@ -11,7 +11,7 @@ import json
 
 from flask import Response
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from survey.api.problems import problem
@@ -38,8 +38,10 @@ def replay(session: Session, actor: ApiActor, key: str, fingerprint: str) -> Res
 
 def remember(session: Session, actor: ApiActor, key: str, fingerprint: str, status: int, body: dict) -> None:
     """Keep the answer in the request's transaction (it lands with the change, or neither does)."""
-    session.execute(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.token_id == actor.token_id,
-                                                    ApiIdempotencyKey.key == key))  # an expired one
+    # this key's expired answer, and the token's other expired keys
+    session.execute(delete(ApiIdempotencyKey).where(
+        ApiIdempotencyKey.token_id == actor.token_id,
+        or_(ApiIdempotencyKey.key == key, ApiIdempotencyKey.created_at <= utcnow() - KEEP)))
     session.add(ApiIdempotencyKey(token_id=actor.token_id, key=key, request_hash=fingerprint, status=status,
                                   body=body))
     session.flush()
