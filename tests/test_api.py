@@ -214,3 +214,61 @@ def test_admin_page_creates_shows_once_and_revokes(app, client, as_role, db):
     db.rollback()
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "api_token")).all()
     assert sorted(actions) == ["api_token.created", "api_token.revoked"]
+
+
+def test_if_match_refuses_a_step_on_a_case_changed_since_read(app, client, runner):
+    with app.app_context(), session_scope(app) as s:
+        make_client(s, client_no="C300", branch_code="BJ01")
+        from tests.factories import make_user
+        owner_id = make_user(s, "supervisor", username="owner3").id
+    token = make_token(runner, "hotline", "supervisor")
+    case_id = client.post("/api/v1/cases", json={"client_no": "C300", "topic": "fees", "summary": "x"},
+                          headers=bearer(token)).get_json()["id"]
+    etag = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)).headers["ETag"]
+    step = {"step": "accepted", "owner_id": owner_id}
+    ok = client.post(f"/api/v1/cases/{case_id}/steps", json=step, headers=bearer(token, **{"If-Match": etag}))
+    assert ok.status_code == 200
+    stale = client.post(f"/api/v1/cases/{case_id}/steps", json={"step": "analysed", "root_cause": "fees",
+                                                                "analysis": "y"}, headers=bearer(token, **{"If-Match": etag}))
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+
+
+def test_responses_since_a_time(app, client, runner):
+    with app.app_context(), session_scope(app) as s:
+        wave = quality_wave(s, "2026-Q4", dt.date(2026, 10, 1))
+        record_draw(s, wave, {"gold": 1000})
+        add_cases(s, wave, make_clients(s, "gold", 4), "gold", answers=scores({4: 4}))
+    token = make_token(runner, "bi", "quality")
+
+    def count(since):
+        return len(client.get("/api/v1/responses", query_string={"since": since}, headers=bearer(token)).get_json()["items"])
+
+    assert count("2000-01-01T00:00:00Z") == 4
+    assert count("2199-01-01T00:00:00+08:00") == 0
+
+
+def test_resend_mails_a_web_case_again_and_refuses_a_phone_case(app, client, runner, db):
+    from survey.models import Message
+    from tests.factories_fieldwork import field_case, field_wave
+
+    with app.app_context(), session_scope(app) as s:
+        wave = field_wave(s, web_enabled=True)
+        web = field_case(s, wave, mode="web")
+        s.get(Client, web.client_id).email = "c@example.com"
+        phone = field_case(s, wave, mode="phone")
+        web_id, phone_id = web.id, phone.id
+    token = make_token(runner, "ops", "supervisor")
+    r = client.post(f"/api/v1/invitations/{web_id}/resend", json={}, headers=bearer(token))
+    assert r.status_code == 200 and r.get_json()["sent"] is True, r.get_data(as_text=True)
+    assert client.post(f"/api/v1/invitations/{phone_id}/resend", json={}, headers=bearer(token)).status_code == 409
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Message).where(Message.invitation_id == web_id)) == 1
+
+
+def test_api_needs_no_csrf_token(csrf_app, runner):
+    with csrf_app.app_context(), session_scope(csrf_app) as s:
+        make_client(s, client_no="C400", branch_code="BJ01")
+    token = make_token(runner, "hotline", "supervisor")
+    r = csrf_app.test_client().post("/api/v1/cases", json={"client_no": "C400", "topic": "fees", "summary": "x"},
+                                    headers=bearer(token))
+    assert r.status_code == 201

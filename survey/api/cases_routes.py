@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from survey.api.paging import page
-from survey.api.registry import CASES, operation
+from survey.api.registry import CASES, operation, require_unchanged
 from survey.api.schemas import CaseIn, CaseOut, CasesQuery, StepIn, page_of
 from survey.errors import PermissionDenied
 from survey.models import Client, FollowUpCase, utcnow
@@ -68,6 +68,7 @@ def case_create(call):
            body=StepIn, response=CaseOut)
 def case_step(call, case_id: int):
     case, client = _visible(call, case_id)
+    require_unchanged(case_out(case, client.client_no, client.branch_code))
     form = {k: (v.isoformat() if hasattr(v, "isoformat") else str(v))
             for k, v in call.body.model_dump(exclude={"step"}, exclude_none=True).items()}
     followup_steps.advance(call.db, case, call.body.step, form, actor=call.actor, now=utcnow())

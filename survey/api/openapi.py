@@ -16,6 +16,7 @@ from survey.api.schemas import Problem
 REF = "#/components/schemas/{model}"
 ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 500)
 BIGINT = 2**63 - 1
+IF_MATCH = frozenset({"case_step"})  # writes that honour If-Match (the ETag of the record's GET)
 # refusals by the HTTP server in front of the app (gunicorn): they carry no problem body
 BEFORE_APP = {414: "Request line too long (refused by the HTTP server)",
               431: "Request headers too large (refused by the HTTP server)"}
@@ -47,6 +48,9 @@ def _parameters(op: Operation, query_schemas: dict) -> list[dict]:
         out.append({"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
                     "description": "an ETag from an earlier answer: 304 when nothing changed"})
     else:
+        if op.endpoint in IF_MATCH:
+            out.append({"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                        "description": "the ETag of the record's read: 412 when it has changed since"})
         out.append({"name": "Idempotency-Key", "in": "header", "required": False,
                     "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[\\x20-\\x7e]+$"},
                     "description": "a retry with the same key and body returns the first answer and changes nothing"})

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import PreconditionFailed
 
 from survey.api import idempotency
 from survey.api.auth import current_actor
@@ -102,6 +103,13 @@ class _Refusal(Exception):
 
 def etag_of(payload: bytes) -> str:
     return '"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
+
+
+def require_unchanged(current: BaseModel) -> None:
+    """Honour ``If-Match``: a write sent with the ETag of a read that is no longer current is a 412."""
+    wanted = request.headers.get("If-Match")
+    if wanted is not None and not _matches(wanted, etag_of(_dump(current))):
+        raise PreconditionFailed(_("The record changed since it was read (If-Match): read it again."))
 
 
 def _matches(header: str, etag: str) -> bool:
