@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -122,10 +123,11 @@ def main() -> int:
     requests = len(re.findall(r'"[A-Z]+ /api/v1/[^"]*" \d{3} ', text))
     errors = len(re.findall(r'"[A-Z]+ /api/v1/[^"]*" 5\d\d ', text))
     print(f"api-fuzz ({'PostgreSQL' if args.database_url else 'SQLite'}): {requests} API requests served in "
-          f"{took:.0f} s, {errors} answered 5xx; schemathesis exit code {st.returncode}; server log {log_path}")
+          f"{took:.0f} s, {errors} answered 5xx; schemathesis exit code {st.returncode}")
     if st.returncode != 0 or errors or requests < args.min_requests:
-        print("api-fuzz: FAILED", file=sys.stderr)
+        print(f"api-fuzz: FAILED (server log {log_path})", file=sys.stderr)
         return 1
+    shutil.rmtree(data, ignore_errors=True)  # kept only when the run failed, for its server log
     return 0
 
 
