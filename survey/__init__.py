@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     finalize_config(app.config, environ=os.environ)
 
     from survey import (
+        api,
         db,
         errors,
         i18n,
@@ -59,5 +60,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     views_common.init_app(app)
     for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp, cases_bp):
         app.register_blueprint(bp)
+    api.init_app(app)
     register_all(app.cli)
     return app

@@ -63,6 +63,11 @@ DEFAULTS: dict = {
     "BRANCH_HEAD_SEES_ALL": False,
     # how long the opt-out link in a message keeps working
     "OPTOUT_TTL_DAYS": 90,
+    # API calls per token within a fixed window, counted in the database (shared by every worker); 0: no limit
+    "API_RATE_LIMIT": 600,
+    "API_RATE_WINDOW_SECONDS": 60,
+    # the largest JSON body of an API client batch (other API calls get FORM_MAX_BYTES)
+    "API_BATCH_MAX_BYTES": 4 * 1024 * 1024,
 }
 
 

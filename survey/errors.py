@@ -53,6 +53,10 @@ def init_app(app: Flask) -> None:
     from survey.db import get_session
 
     def page(code: int, title: str, message: str):
+        from survey.api.problems import is_api_request, problem
+
+        if is_api_request():  # an address under /api/ that no view answered: a problem, never a page
+            return problem(code, message)
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(400)

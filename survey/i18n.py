@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _remember_language():
         lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"]:
+        if lang in app.config["LANGUAGES"] and not request.path.startswith("/api/"):  # the API sets no cookie
             session["lang"] = lang
 
 

@@ -21,6 +21,8 @@ class IdConverter(IntegerConverter):
 
 
 def body_limit(endpoint: str | None, config) -> int:
+    if endpoint == "api.clients_batch":
+        return config["API_BATCH_MAX_BYTES"]
     return config["MAX_CONTENT_LENGTH"] if endpoint in UPLOAD_ENDPOINTS else config["FORM_MAX_BYTES"]
 
 

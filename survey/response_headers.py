@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
         h["X-Content-Type-Options"] = "nosniff"
         endpoint = request.endpoint or ""
         h["Referrer-Policy"] = "no-referrer" if endpoint in TOKEN_ENDPOINTS else "same-origin"
-        if endpoint != "static":
+        if endpoint != "static" and "ETag" not in h:  # an API read sets its own (private, no-cache)
             h["Cache-Control"] = "no-store"
             h.pop("Expires", None)
         return response

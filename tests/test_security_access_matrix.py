@@ -58,6 +58,14 @@ EXPECTED: dict[str, tuple[set, set]] = {
     "admin.index": ({"admin"}, NONE), "admin.import_clients": ({"admin"}, NONE), "admin.tier_scheme": ({"admin"}, NONE),
     "admin.users": ({"admin"}, NONE), "admin.user": ({"admin"}, NONE), "admin.user_password": ({"admin"}, NONE),
     "admin.user_active": ({"admin"}, NONE),
+    "admin.api_tokens_page": ({"admin"}, NONE), "admin.api_token_revoke": ({"admin"}, NONE),
+    # the API answers bearer tokens only: a signed-in session opens none of it (tests/test_api_access.py
+    # checks it token by token); its document and docs page are public
+    "api.openapi": (ALL, NONE), "api.docs": (ALL, NONE),
+    **{f"api.{e}": (NONE, NONE) for e in (
+        "clients_batch", "waves_list", "wave_get", "wave_plan", "wave_draw", "wave_open", "wave_close",
+        "invitations_list", "dispositions_cases", "invitation_resend", "responses_list", "estimates", "dispositions",
+        "cases_list", "case_get", "case_create", "case_step")},
 }
 RECORD_ARGS = {"inv_id", "case_id"}
 
@@ -93,6 +101,8 @@ def url(rule, records, which: str) -> str:
             value = records["wave_id"]
         elif arg == "user_id":
             value = records["user_id"]
+        elif arg == "token_id":
+            value = 1
         else:
             value = {"filename": "app.css", "fmt": "csv", "name": "overdue"}.get(arg, "not-a-real-token")
         out = re.sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), out)

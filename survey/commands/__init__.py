@@ -1,8 +1,8 @@
 """``survey`` sub-commands by area; each module's ``register(group)`` adds its commands."""
 
-from survey.commands import fieldwork, followup, lifecycle, quality, sampling, setup
+from survey.commands import api, fieldwork, followup, lifecycle, quality, sampling, setup
 
-AREAS = (setup, lifecycle, sampling, fieldwork, quality, followup)
+AREAS = (setup, lifecycle, sampling, fieldwork, quality, followup, api)
 
 
 def register_all(group) -> None:

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models: data only, no business rules."""
 
+from survey.models.api import ApiIdempotencyKey, ApiToken
 from survey.models.base import Base, utcnow
 from survey.models.design import (
     QUESTION_TYPES,
@@ -16,7 +17,7 @@ from survey.models.sample import MODES, Answer, AuditEvent, Draw, Invitation, Re
 from survey.models.work import FOLLOWUP_STEPS, CaseEvent, ContactAttempt, FollowUpCase, Message
 
 __all__ = [
-    "Answer", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
+    "Answer", "ApiIdempotencyKey", "ApiToken", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
     "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "LoginThrottle", "MODES", "Message", "QUESTION_TYPES", "Question",
     "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
     "WAVE_STATUSES", "Wave", "utcnow",

@@ -20,6 +20,8 @@ def record(
     """Add one audit event to the session's transaction (it lands or not with the change)."""
     if isinstance(actor, StaffUser):
         actor_id, label = actor.id, actor.username
+    elif hasattr(actor, "audit_label"):  # an API token: its name, no staff account
+        actor_id, label = None, actor.audit_label
     else:
         actor_id, label = None, actor or "system"
     event = AuditEvent(

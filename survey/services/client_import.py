@@ -357,12 +357,38 @@ def import_clients(
     """Upsert every row by client number and assign tiers; a file with any bad row imports nothing."""
     path = Path(path)
     encoding = detect_encoding(path, encoding)
+    return _upsert_all(session, path.name, _rows(path, encoding, progress, "importing"),
+                       header_fields(path, encoding), actor=actor, encoding=encoding)
+
+
+def import_records(session: Session, records: list[dict], *, source: str,
+                   actor: StaffUser | str | None = None) -> ImportResult:
+    """The same import for rows given as mappings (an API batch): rows are numbered from 0, a field
+    given in any row is written for every row, and one bad row imports nothing."""
+    keys = [f for f in FIELDS if any(f in r for r in records)]
+    rows = ((n, {f: _as_text(r.get(f)) for f in keys}) for n, r in enumerate(records))
+    return _upsert_all(session, source, rows, keys, actor=actor, encoding="json")
+
+
+def _as_text(value) -> str:
+    """A JSON value as the CSV cell that says the same: null is blank, booleans are true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def _upsert_all(session: Session, name: str, numbered_rows, row_keys: list[str], *,
+                actor: StaffUser | str | None, encoding: str) -> ImportResult:
     scheme = tiers.ensure_default_scheme(session)
     before = session.scalar(select(func.count()).select_from(Client))
     now = utcnow()
-    upsert = _Upsert(session, header_fields(path, encoding), now)
+    upsert = _Upsert(session, row_keys, now)
     known = set(session.scalars(select(Branch.code)))
-    checker, branches, chunk, rows = _Checker(path.name, known or None), set(), [], 0
+    checker, branches, chunk, rows = _Checker(name, known or None), set(), [], 0
 
     def flush(chunk: list[_Row]) -> None:
         codes = tiers.tier_codes(np.array([float(r.contribution) for r in chunk]), scheme)
@@ -380,7 +406,7 @@ def import_clients(
     # row is seen nothing more is written, and at the end a bad file rolls the savepoint back whole.
     savepoint = session.begin_nested()
     try:
-        for line, raw in _rows(path, encoding, progress, "importing"):
+        for line, raw in numbered_rows:
             rows += 1
             row = checker.check(line, raw)
             if row is None or checker.bad:
@@ -403,7 +429,7 @@ def import_clients(
     if new:
         session.execute(insert(Branch), [dict(code=b, name=b) for b in new])
     after = session.scalar(select(func.count()).select_from(Client))
-    result = ImportResult(path.name, rows, after - before, rows - (after - before), encoding)
-    audit.record(session, actor, "clients.imported", "client_file", path.name, rows=rows,
+    result = ImportResult(name, rows, after - before, rows - (after - before), encoding)
+    audit.record(session, actor, "clients.imported", "client_file", name, rows=rows,
                  inserted=result.inserted, updated=result.updated, encoding=encoding, new_branches=new)
     return result

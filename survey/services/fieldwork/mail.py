@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.errors import Conflict
 from survey.models import Client, Invitation, Message, Wave, utcnow
 from survey.services import audit, invitations, job_lock
 from survey.services.fieldwork.optout import optout_token
@@ -180,6 +182,21 @@ def send_invitations(session: Session, wave: Wave, mailer: Mailer, *, now: dt.da
         audit.record(session, actor, "fieldwork.links_reissued", "wave", wave.id, count=len(reissued),
                      invitations=reissued[:500])
     return SendResult(sent, reused, reissued, held)
+
+
+def resend(session: Session, inv: Invitation, mailer: Mailer, *, actor: object, reissue: bool = False,
+           now: dt.datetime | None = None) -> str:
+    """E-mail one web case its link again (the same link when it can be written again); returns how the
+    link was got (new, reused, reissued) or "held"; a case that cannot be mailed is a Conflict."""
+    now = now or utcnow()
+    if session.scalar(_web_cases(inv.wave_id).where(Invitation.id == inv.id).with_only_columns(Invitation.id)) is None:
+        raise Conflict(_l("invitation %(id)s is not an open web case with an e-mail address in a wave in field",
+                          id=inv.id))
+    token, how = _link(inv, mailer, int(wave_settings(inv.wave)["token_ttl_days"]), now, reissue=reissue)
+    if token is not None:
+        _deliver(session, mailer, inv, "invitation" if inv.last_message_at is None else "reminder", token, now)
+    audit.record(session, actor, "fieldwork.invitation_resent", "invitation", inv.id, how=how)
+    return how
 
 
 def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None, now: dt.datetime | None = None,

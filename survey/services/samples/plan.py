@@ -234,12 +234,16 @@ def compute_plan(session: Session, wave: Wave, params: PlanParams, frame: Frame 
         else:
             source, sd = prev
     take_all = tuple(t for t in params.take_all if t in pops)
-    if params.total is not None:
-        sizes = sampling.allocate(pops, params.total, method, sd=sd, minimum=params.minimum, take_all=take_all,
-                                  cost=case_cost if method == "optimal" else None)
-    else:
-        sizes = sizes_for_margin(pops, params.margin, method, confidence=params.confidence, sd=sd,
-                                 cost=case_cost, minimum=params.minimum, take_all=take_all)
+    try:
+        if params.total is not None:
+            sizes = sampling.allocate(pops, params.total, method, sd=sd, minimum=params.minimum, take_all=take_all,
+                                      cost=case_cost if method == "optimal" else None)
+        else:
+            sizes = sizes_for_margin(pops, params.margin, method, confidence=params.confidence, sd=sd,
+                                     cost=case_cost, minimum=params.minimum, take_all=take_all)
+    except ValueError as exc:  # e.g. a total below what the minimum per tier and take_all need
+        field = "total" if params.total is not None else "margin"
+        raise ValidationFailed(_l("no plan fits these figures: %(why)s", why=str(exc)), [(field, str(exc))]) from None
     big_n = sum(pops.values())
     tiers, variance = [], (0.0 if big_n else None)
     for code, n_h in sizes.items():
