@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models: data only, no business rules."""
 
 from survey.models.base import Base, utcnow
+from survey.models.changes import QualityChange
 from survey.models.design import (
     QUESTION_TYPES,
     WAVE_STATUSES,
@@ -18,6 +19,6 @@ from survey.models.work import FOLLOWUP_STEPS, CaseEvent, ContactAttempt, Follow
 __all__ = [
     "Answer", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
     "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "LoginThrottle", "MODES", "Message", "QUESTION_TYPES", "Question",
-    "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
+    "QualityChange", "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
     "WAVE_STATUSES", "Wave", "utcnow",
 ]
