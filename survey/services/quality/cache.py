@@ -24,11 +24,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, String, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from survey.models import Client, QualityChange
 
+NEWEST = "#newest client"  # not a scope: the row of max(clients.id) in the stamp query
 MAX_ENTRIES = 2048  # trends over 20 waves keep 190 pairs of waves per measure
 T = TypeVar("T")
 
@@ -40,10 +41,11 @@ _disabled = threading.local()
 def stamp(session: Session, wave_ids: Iterable[int]) -> tuple:
     """The write counts of ``setup``, ``clients`` and each wave (sorted), and the newest client id."""
     scopes = ["setup", "clients", *(f"wave:{w}" for w in sorted({int(w) for w in wave_ids}))]
-    counts = dict(session.execute(select(QualityChange.scope, func.sum(QualityChange.n))
-                                  .where(QualityChange.scope.in_(scopes)).group_by(QualityChange.scope)).all())
-    newest = session.scalar(select(func.max(Client.id)))
-    return (newest, *((s, int(counts.get(s) or 0)) for s in scopes))
+    counts = select(QualityChange.scope, func.sum(QualityChange.n)).where(QualityChange.scope.in_(scopes)) \
+        .group_by(QualityChange.scope)
+    newest = select(literal(NEWEST, String), func.max(Client.id))
+    found = dict(session.execute(union_all(counts, newest)).all())  # one round trip
+    return (found.get(NEWEST), *((s, int(found.get(s) or 0)) for s in scopes))
 
 
 def stamps(session: Session, wave_ids: Iterable[int]) -> dict[int, tuple]:
