@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import time
@@ -72,6 +73,8 @@ def build_big(url: str, n_clients: int, n_waves: int, invited: int, managers: in
     from survey.models import Answer, Client, Draw, Invitation, Response
     from survey.services import questionnaires, tiers, users, waves
     from survey.services.client_import import import_clients
+    from survey.services.demo import data as demo_data
+    from survey.services.demo import followup as demo_followup
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -84,6 +87,9 @@ def build_big(url: str, n_clients: int, n_waves: int, invited: int, managers: in
             tiers.ensure_default_scheme(s)
             questionnaires.ensure_default(s)
             users.create_user(s, "bench", PASSWORD, "quality", actor="bench")
+            for username, role, display, code, branch in demo_data.STAFF:  # the follow-up cases' owners
+                users.create_user(s, username, f"staff-probe-{len(username)}7x", role, display_name=display,
+                                  employee_code=code, branch_code=branch, actor="bench")
         with session_scope() as s:
             import_clients(s, csv_path, actor="bench")
         print(f"  {n_clients:,} clients imported at {time.perf_counter() - t0:.0f} s", flush=True)
@@ -99,7 +105,8 @@ def build_big(url: str, n_clients: int, n_waves: int, invited: int, managers: in
                 wave = waves.create_wave(s, name=f"W{w + 1:02d}", period_start=period,
                                          period_end=period + dt.timedelta(days=90), actor="bench")
                 questions = waves.questions_of(wave)
-                wave.status = "closed"
+                current = w == n_waves - 1  # the last wave is still in the field: some cases open
+                wave.status = "in_field" if current else "closed"
                 per_tier = invited // len(codes)
                 s.add(Draw(wave_id=wave.id, seed=str(w), algorithm="bench", numpy_version=np.__version__,
                            frame_counts={t: int(members[t].size) for t in codes}, exclusions={},
@@ -111,10 +118,13 @@ def build_big(url: str, n_clients: int, n_waves: int, invited: int, managers: in
                     chosen = rng.choice(members[t], size=min(per_tier, members[t].size), replace=False)
                     p = chosen.size / members[t].size
                     for rank, cid in enumerate(chosen.tolist()):
-                        yes = rng.random() < 0.5
+                        u = rng.random()
+                        yes, still_open = (u < 0.35, u >= 0.7) if current else (u < 0.5, False)
                         inv_rows.append(dict(wave_id=wave.id, client_id=cid, kind="sample", tier_code=t, mode="web",
-                                             release_rank=rank, inclusion_prob=p, status="done",
-                                             disposition="1.1" if yes else "2.11", used_at=opened if yes else None,
+                                             release_rank=rank, inclusion_prob=p,
+                                             status="open" if still_open else "done",
+                                             disposition=None if still_open else "1.1" if yes else "2.11",
+                                             used_at=opened if yes else None,
                                              attempts=0, reminders_sent=0))
                 s.execute(insert(Invitation), inv_rows)
                 invs = s.execute(select(Invitation.id, Invitation.client_id, Invitation.tier_code)
@@ -138,6 +148,8 @@ def build_big(url: str, n_clients: int, n_waves: int, invited: int, managers: in
                 s.execute(insert(Answer.__table__), answered)
             print(f"  wave {w + 1}/{n_waves}: {len(inv_rows):,} invited, {len(invs):,} responses "
                   f"at {time.perf_counter() - t0:.0f} s", flush=True)
+        with session_scope() as s:  # follow-up cases from the latest waves' low scores, as the demo opens them
+            demo_followup.build(s, rng)
         get_engine().dispose()
     return time.perf_counter() - t0
 
@@ -159,22 +171,62 @@ def build_demo(url: str, n_clients: int) -> float:
     return time.perf_counter() - t0
 
 
-def measure(url: str, repeats: int) -> dict[str, dict[str, float]]:
-    """p50/p95 ms per page, after one warm-up request each."""
-    app = app_for(url)
-    client = app.test_client()
-    assert client.post("/login", data={"username": "bench", "password": PASSWORD}).status_code == 302
-    out = {}
-    for name, path in PAGES.items():
-        assert client.get(path + "?lang=en").status_code == 200, name
-        times = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            r = client.get(path + "?lang=en")
-            times.append((time.perf_counter() - t) * 1000)
-            assert r.status_code == 200, (name, r.status_code)
-        out[name] = {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95))}
-    app.extensions["survey.engine"].dispose()
+def _respond_once(app) -> bool:
+    """One new response to an open case of the wave in the field, through ``responses.submit``."""
+    from sqlalchemy import select
+
+    from survey.db import session_scope
+    from survey.models import Invitation, Wave
+    from survey.services import responses, waves
+
+    with app.app_context(), session_scope() as s:
+        inv = s.scalars(select(Invitation).join(Wave, Wave.id == Invitation.wave_id)
+                        .where(Wave.status == "in_field", Invitation.kind == "sample", Invitation.used_at.is_(None),
+                               Invitation.status == "open").order_by(Invitation.id).limit(1)).first()
+        if inv is None:
+            return False
+        questions = waves.questions_of(inv.wave)
+        values = {q.code: (4.0 if q.type == "satisfaction5" else 8.0) for q in questions
+                  if q.type in ("satisfaction5", "nps10")}
+        responses.submit(s, inv, questions, values, mode="web", locale="zh_CN")
+    return True
+
+
+def measure(urls: dict[str, str], repeats: int) -> dict[str, dict[str, float]]:
+    """p50/p95 ms per page and database, after one warm-up request each (the schema brought up to date
+    first).  The databases' requests are interleaved, so both see the same load on a shared machine.
+    Then one response is submitted to each database's wave in the field and every page timed once more."""
+    from survey import migrate
+    from survey.db import get_engine
+
+    clients, apps = {}, {}
+    for kind, url in urls.items():
+        app = apps[kind] = app_for(url)
+        with app.app_context():
+            migrate.upgrade(get_engine())
+        clients[kind] = app.test_client()
+        assert clients[kind].post("/login", data={"username": "bench", "password": PASSWORD}).status_code == 302
+
+    def timed(kind: str, path: str) -> float:
+        t = time.perf_counter()
+        r = clients[kind].get(path + "?lang=en")
+        assert r.status_code == 200, (kind, path, r.status_code)
+        return (time.perf_counter() - t) * 1000
+
+    # the warm-up computes the figures (nothing remembered yet)
+    first = {(k, name): timed(k, path) for name, path in PAGES.items() for k in urls}
+    times = {key: [] for key in first}
+    for _ in range(repeats):
+        for name, path in PAGES.items():
+            for kind in urls:
+                times[(kind, name)].append(timed(kind, path))
+    answered = {kind: _respond_once(app) for kind, app in apps.items()}
+    after = {(k, name): timed(k, path) if answered[k] else float("nan") for name, path in PAGES.items() for k in urls}
+    out = {kind: {name: {"first": first[(kind, name)], "after_response": after[(kind, name)],
+                         "p50": float(np.percentile(times[(kind, name)], 50)),
+                         "p95": float(np.percentile(times[(kind, name)], 95))} for name in PAGES} for kind in urls}
+    for app in apps.values():
+        app.extensions["survey.engine"].dispose()
     return out
 
 
@@ -223,21 +275,28 @@ def main() -> None:
                 built["big"] = build_big(big, args.clients, args.waves, args.invited, args.managers, tmp)
             if "demo" in kinds:
                 built["demo"] = build_demo(demo, args.demo_clients)
-        results = {kind: measure(urls[kind], args.repeats) for kind in kinds}
+        before = os.getloadavg()
+        results = measure({kind: urls[kind] for kind in kinds}, args.repeats)
+        load = (before, os.getloadavg())
         sizes = {kind: counts(urls[kind]) for kind in kinds}
     print(f"database {urls[kinds[0]].split('://')[0]}; built in " + ", ".join(f"{built[k]:.0f} s ({k})" for k in kinds)
           + f"; {args.repeats} requests per page after a warm-up")
     for key in kinds:
         c = sizes[key]
         print(f"  {key}: {c['clients']:,} clients, {c['waves']} waves, {c['responses']:,} responses, {c['answers']:,} answers")
-    print(f"{'page':<12}" + "".join(f"{k + ' p50':>10}{k + ' p95':>10}" for k in kinds)
+    print(f"load average {' '.join(f'{x:.1f}' for x in load[0])} before, {' '.join(f'{x:.1f}' for x in load[1])} after"
+          f" ({os.cpu_count()} cores); requests to the databases interleaved")
+    print("ms; 'first': the warm-up request, which computes the figures (nothing remembered yet); "
+          "'new': the one request after a response was submitted to the wave in the field")
+    print(f"{'page':<12}" + "".join(f"{k + ' first':>12}{k + ' new':>10}{k + ' p50':>10}{k + ' p95':>10}" for k in kinds)
           + (f"{'p95 big/demo':>14}" if len(kinds) == 2 else ""))
     for name in PAGES:
-        line = f"{name:<12}" + "".join(f"{results[k][name]['p50']:>10.0f}{results[k][name]['p95']:>10.0f}" for k in kinds)
+        line = f"{name:<12}" + "".join(f"{results[k][name]['first']:>12.0f}{results[k][name]['after_response']:>10.0f}"
+                                       f"{results[k][name]['p50']:>10.0f}{results[k][name]['p95']:>10.0f}" for k in kinds)
         if len(kinds) == 2:
             line += f"{results['big'][name]['p95'] / results['demo'][name]['p95']:>14.2f}"
         print(line)
-    print(json.dumps({"db": urls[kinds[0]].split("://")[0], "sizes": sizes, **results}))
+    print(json.dumps({"db": urls[kinds[0]].split("://")[0], "sizes": sizes, "load": load, **results}))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from survey.models.api import ApiIdempotencyKey, ApiToken
 from survey.models.base import Base, utcnow
+from survey.models.changes import QualityChange
 from survey.models.design import (
     QUESTION_TYPES,
     WAVE_STATUSES,
@@ -19,6 +20,6 @@ from survey.models.work import FOLLOWUP_STEPS, CaseEvent, ContactAttempt, Follow
 __all__ = [
     "Answer", "ApiIdempotencyKey", "ApiToken", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
     "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "LoginThrottle", "MODES", "Message", "QUESTION_TYPES", "Question",
-    "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
+    "QualityChange", "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
     "WAVE_STATUSES", "Wave", "utcnow",
 ]

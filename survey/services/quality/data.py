@@ -7,6 +7,7 @@ conditional aggregation, never ORM objects per response.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -115,8 +116,9 @@ def _floats(values) -> np.ndarray:
 
 
 def _objects(values) -> np.ndarray:
+    """Strings as an object array; equal strings share one object (a wave repeats a few dozen labels)."""
     out = np.empty(len(values), dtype=object)
-    out[:] = [None if v in (None, "") else str(v) for v in values]
+    out[:] = [None if v in (None, "") else sys.intern(str(v)) for v in values]
     return out
 
 
@@ -201,6 +203,16 @@ def load_responses(session: Session, wave_ids: Sequence[int], items: Sequence[It
             population_source=source,
         )
     return out
+
+
+def read_only(data: WaveData) -> WaveData:
+    """``data`` with every array made read-only, so that figures remembered across requests cannot be
+    changed in place by whoever reads them."""
+    for value in vars(data).values():
+        for arr in value.values() if isinstance(value, dict) else (value,):
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
+    return data
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,13 +10,14 @@ and applied to every row, so rows are comparable.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Wave
+from survey.services.quality import cache as quality_cache
 from survey.services.quality import data as quality_data
 from survey.services.quality.reports import ALL, Filters, quiet
 
@@ -60,9 +61,18 @@ def _row(key: str, codes: np.ndarray, is_open: np.ndarray, e: float | None) -> R
 
 
 def response_report(session: Session, wave: Wave, by: str = "tier", filters: Filters = Filters()) -> ResponseReport:
-    """Counts per AAPOR group and RR1-6, COOP1-4, REF1-3, CON1-3 for the wave and per ``by`` group."""
+    """Counts per AAPOR group and RR1-6, COOP1-4, REF1-3, CON1-3 for the wave and per ``by`` group.
+
+    Remembered while the wave's data are unchanged (see quality.cache).
+    """
     if by not in BREAKDOWNS:
         raise ValueError(f"by must be one of {BREAKDOWNS}, but got {by!r}")
+    rep = quality_cache.remembered(session, ("rates", wave.id, by, filters), [wave.id],
+                                   lambda: _response_report(session, wave, by, filters))
+    return replace(rep, wave=wave)
+
+
+def _response_report(session: Session, wave: Wave, by: str, filters: Filters) -> ResponseReport:
     cases = quality_data.load_cases(session, wave.id)
     valid = np.array([bool(_VALID.match(c)) for c in cases.disposition], dtype=bool)
     keep = filters.mask(cases) & valid

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Invitation, Response, Wave
+from survey.services.quality import cache as quality_cache
 from survey.services.quality import data as quality_data
 from survey.services.quality import overlap as quality_overlap
 from survey.services.quality import weights as quality_weights
@@ -82,13 +83,27 @@ class Filters:
         return any((self.tier, self.branch, self.mode))
 
 
-def load(session: Session, wave_ids, filters: Filters, items=()) -> dict[int, WaveData]:
-    """The waves' respondents with the weights ``filters.weights`` asks for (raked: one more select)."""
-    data = quality_data.load_responses(session, list(wave_ids), items=list(items))
-    if filters.weights != "raked" or not data:
-        return data
-    counts = quality_weights.file_counts(session)
-    return {k: replace(d, raking=quality_weights.raked(d, counts)) if d.n else d for k, d in data.items()}
+def load(session: Session, wave_ids, filters: Filters, items=(), wave_stamps: dict | None = None) -> dict[int, WaveData]:
+    """The waves' respondents with the weights ``filters.weights`` asks for (raked: one more select).
+
+    Each wave's arrays are remembered while its data are unchanged (see quality.cache); ``wave_stamps``
+    (from ``quality_cache.stamps``) saves reading the stamps again.
+    """
+    wave_ids, items = [int(w) for w in wave_ids], tuple(items)
+    if not wave_ids:
+        return {}
+    wave_stamps = wave_stamps or quality_cache.stamps(session, wave_ids)
+    return {w: quality_cache.remember(session, ("wave_data", w, filters.weights, items), wave_stamps[w],
+                                      lambda w=w: _load_one(session, w, filters.weights, items))
+            for w in wave_ids}
+
+
+def _load_one(session: Session, wave_id: int, weights: str, items: tuple) -> WaveData:
+    data = quality_data.load_responses(session, [wave_id], items=list(items))[wave_id]
+    if weights == "raked" and data.n:
+        counts = quality_cache.remembered(session, ("file_counts",), (), lambda: quality_weights.file_counts(session))
+        data = replace(data, raking=quality_weights.raked(data, counts))
+    return quality_data.read_only(data)
 
 
 @dataclass(frozen=True)
@@ -240,16 +255,32 @@ def waves_in_order(session: Session) -> list[Wave]:
 
 
 def previous_wave(session: Session, wave: Wave) -> Wave | None:
-    """The latest earlier wave that has respondents (a draft or unsampled wave is skipped)."""
-    answered = set(session.scalars(select(Response.wave_id).join(Invitation, Invitation.id == Response.invitation_id)
-                                   .where(Invitation.kind == "sample").distinct()))
+    """The latest earlier wave that has respondents (a draft or unsampled wave is skipped).
+
+    One indexed probe per earlier wave, newest first, until one has a sample response.
+    """
     earlier = [w for w in waves_in_order(session) if (w.period_start, w.id) < (wave.period_start, wave.id)]
-    return next((w for w in reversed(earlier) if w.id in answered), None)
+    for w in reversed(earlier):
+        probe = (select(Response.id).join(Invitation, Invitation.id == Response.invitation_id)
+                 .where(Response.wave_id == w.id, Invitation.kind == "sample").limit(1))
+        if session.scalar(probe) is not None:
+            return w
+    return None
 
 
 def overview(session: Session, wave: Wave, filters: Filters = Filters()) -> Overview:
-    """Mean, top-two-box and NPS for the bank and each tier, with the change from the previous wave."""
+    """Mean, top-two-box and NPS for the bank and each tier, with the change from the previous wave.
+
+    Remembered while the two waves' data are unchanged (see quality.cache).
+    """
     prev = previous_wave(session, wave)
+    ids = [wave.id] + ([prev.id] if prev else [])
+    ov = quality_cache.remembered(session, ("overview", wave.id, prev.id if prev else None, filters), ids,
+                                  lambda: _overview(session, wave, prev, filters))
+    return replace(ov, wave=wave, previous=prev)
+
+
+def _overview(session: Session, wave: Wave, prev: Wave | None, filters: Filters) -> Overview:
     data = load(session, [wave.id] + ([prev.id] if prev else []), filters)
     cur, old = data[wave.id], data.get(prev.id) if prev else None
     tiers = tiers_of(wave)

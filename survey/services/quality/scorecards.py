@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Branch, Client, Response, Wave
+from survey.services.quality import cache as quality_cache
 from survey.services.quality import data as quality_data
 from survey.services.quality.data import Item
 from survey.services.quality.reports import Figure, Filters, design_of, load, quiet
@@ -59,8 +60,14 @@ def driver_report(session: Session, wave: Wave, filters: Filters = Filters()) ->
 
     Missing answers: pairwise (each correlation on the respondents who rated both; the matrix made
     positive semi-definite).  Importance intervals: ``REPLICATES`` bootstrap replicates resampled
-    within tiers, seed ``SEED``.
+    within tiers, seed ``SEED``.  Remembered while the wave's data are unchanged (see quality.cache).
     """
+    rep = quality_cache.remembered(session, ("drivers", wave.id, filters), [wave.id],
+                                   lambda: _driver_report(session, wave, filters))
+    return replace(rep, wave=wave)
+
+
+def _driver_report(session: Session, wave: Wave, filters: Filters) -> DriverReport:
     items = quality_data.items_of(session, [wave.id])
     data = load(session, [wave.id], filters, items)[wave.id]
     if data.n == 0 or not items:
@@ -159,8 +166,13 @@ def scorecard_report(session: Session, wave: Wave, group: str = "manager", filte
     """Overall satisfaction per manager or branch, shrunk toward the view's mean, ranked from ``min_n`` respondents."""
     if group not in GROUPINGS:
         raise ValueError(f"group must be one of {GROUPINGS}, but got {group!r}")
-    data = load(session, [wave.id], filters)[wave.id]
-    return build_scorecard(data, wave, group, filters, _names(session, wave, group), sort, descending)
+
+    def compute() -> ScorecardReport:
+        data = load(session, [wave.id], filters)[wave.id]
+        return build_scorecard(data, wave, group, filters, _names(session, wave, group), sort, descending)
+
+    rep = quality_cache.remembered(session, ("scorecard", wave.id, group, filters, sort, descending), [wave.id], compute)
+    return replace(rep, wave=wave)
 
 
 def build_scorecard(data, wave: Wave, group: str, filters: Filters, names: dict[str, str], sort: str = "rank",

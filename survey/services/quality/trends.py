@@ -7,13 +7,14 @@ its SE comes from those known variances, and from the residual scatter only when
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 import analysis
 from survey.models import Wave
+from survey.services.quality import cache as quality_cache
 from survey.services.quality.reports import (
     ALL,
     MEASURES,
@@ -94,17 +95,36 @@ class Trends:
 
 
 def trends(session: Session, measure: str, filters: Filters = Filters(), wave_ids=None) -> Trends:
-    """Every wave's (or those in ``wave_ids``) estimate of ``measure`` per tier and for the bank; one select."""
+    """Every wave's (or those in ``wave_ids``) estimate of ``measure`` per tier and for the bank.
+
+    Remembered while no wave's data change; when one does (the wave in the field), only its
+    estimates and its covariances with the other waves are computed again (see quality.cache).
+    """
     ordered = [w for w in waves_in_order(session) if wave_ids is None or w.id in wave_ids]
-    data = load(session, [w.id for w in ordered], filters) if ordered else {}
+    ids = [w.id for w in ordered]
+    stamps = quality_cache.stamps(session, ids)
+    tr = quality_cache.remember(session, ("trends", measure, filters, tuple(ids)), tuple(stamps[w] for w in ids),
+                                lambda: _trends(session, measure, filters, ordered, stamps))
+    live = {w.id: w for w in ordered}
+    return replace(tr, waves=[live[w.id] for w in tr.waves])
+
+
+def _trends(session: Session, measure: str, filters: Filters, ordered: list[Wave], stamps: dict) -> Trends:
+    data = load(session, [w.id for w in ordered], filters, wave_stamps=stamps) if ordered else {}
     ordered = [w for w in ordered if data[w.id].n > 0]
     tiers = tiers_of(ordered[-1]) if ordered else []
     scale = MEASURES[measure][1]
-    per_wave = [domain_estimates(data[w.id], filters, measure) for w in ordered]
+    per_wave = [quality_cache.remember(session, ("estimates", w.id, filters, measure), stamps[w.id],
+                                       lambda w=w: domain_estimates(data[w.id], filters, measure)) for w in ordered]
     keys = [ALL] + [t.code for t in tiers]
     keys += sorted({k for e in per_wave for k in e} - set(keys))
-    pairs = {(i, j): shared_with(data[ordered[i].id], data[ordered[j].id], filters, measure).covariance
-             for j in range(len(ordered)) for i in range(j)}
+    pairs = {}
+    for j in range(len(ordered)):
+        for i in range(j):
+            a, b = ordered[i].id, ordered[j].id
+            pairs[(i, j)] = quality_cache.remember(
+                session, ("shared", a, b, filters, measure), (stamps[a], stamps[b]),
+                lambda a=a, b=b: shared_with(data[a], data[b], filters, measure).covariance)
     last = changes(per_wave[-2], per_wave[-1], keys, scale, pairs[(len(ordered) - 2, len(ordered) - 1)]) \
         if len(per_wave) >= 2 else {}
     series = []
