@@ -1,7 +1,7 @@
 """api: bearer tokens (hashed) with their rate-limit window, and idempotency keys of API creates
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
