@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey.auth import bp as auth_bp
     from survey.cases import bp as cases_bp
     from survey.commands import register_all
+    from survey.hooks import bp as hooks_bp
     from survey.public import bp as public_bp
     from survey.quality import bp as quality_bp
     from survey.staff import bp as staff_bp
@@ -58,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     views_common.init_app(app)
-    for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp, cases_bp):
+    for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp, cases_bp, hooks_bp):
         app.register_blueprint(bp)
     api.init_app(app)
     register_all(app.cli)

@@ -68,6 +68,16 @@ DEFAULTS: dict = {
     "API_RATE_WINDOW_SECONDS": 60,
     # the largest JSON body of an API client batch (other API calls get FORM_MAX_BYTES)
     "API_BATCH_MAX_BYTES": 4 * 1024 * 1024,
+    # the SMS gateway (docs/sms.md): without SMS_URL, text messages go to SMS_OUTBOX_DIR (<OUTBOX_DIR>/sms)
+    "SMS_URL": None,
+    "SMS_USER": None,
+    "SMS_KEY": None,
+    "SMS_TOKEN": None,
+    "SMS_SENDER": None,
+    "SMS_TIMEOUT": 10,
+    "SMS_OUTBOX_DIR": None,
+    # the shared secret that signs the gateway's calls to /hooks/sms/*; unset: the webhooks refuse every call
+    "SMS_WEBHOOK_SECRET": None,
 }
 
 

@@ -8,8 +8,8 @@ from flask import Flask, request
 # neither scripts nor styles may be inline: the charts are SVG with presentation attributes, not style=
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-# pages whose URL is a secret: a survey link, an opt-out link, a calendar feed
-TOKEN_ENDPOINTS = frozenset({"public.survey_form", "public.optout", "public.optout_confirm",
+# pages whose URL is a secret: a survey link (or its short form in a text message), an opt-out link, a calendar feed
+TOKEN_ENDPOINTS = frozenset({"public.survey_form", "public.sms_link", "public.optout", "public.optout_confirm",
                              "public.fieldwork_calendar_feed"})
 
 

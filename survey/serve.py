@@ -15,9 +15,10 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-# addresses whose path is a secret (survey link, opt-out link, calendar feed): logged as the route
+# addresses whose path is a secret (survey link and its short form, opt-out link, calendar feed): logged as the route
 SECRET_PATHS = (
     (re.compile(r"^/s/(?!thanks(?![^/?\s]))[^/?\s]+"), "/s/<token>"),
+    (re.compile(r"^/m/[^/?\s]+"), "/m/<code>"),
     (re.compile(r"^/optout/[^/?\s]+"), "/optout/<token>"),
     (re.compile(r"^/cal/[^/?\s]+\.ics"), "/cal/<token>.ics"),
 )

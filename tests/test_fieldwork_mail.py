@@ -31,7 +31,7 @@ def mailer(app):
 def test_invitations_go_to_the_outbox_with_a_working_link(app, db, client):
     wave = field_wave(db)
     web = field_case(db, wave, mode="web", email="a@example.com", name="王芳")
-    field_case(db, wave, mode="web", email=None)  # no address: nothing to send
+    field_case(db, wave, mode="web", email=None, phone="010-12345678")  # no address, no mobile: nothing to send
     field_case(db, wave, mode="phone", email="p@example.com")  # a phone case is called, not mailed
     db.commit()
     assert mail.send_invitations(db, wave, mailer(app), now=IN_HOURS).sent == 1

@@ -15,11 +15,13 @@ from survey.models.design import (
 )
 from survey.models.people import ROLES, Branch, Client, LoginThrottle, StaffUser
 from survey.models.sample import MODES, Answer, AuditEvent, Draw, Invitation, ReserveCase, Response
+from survey.models.sms import SmsMessage
 from survey.models.work import FOLLOWUP_STEPS, CaseEvent, ContactAttempt, FollowUpCase, Message
 
 __all__ = [
     "Answer", "ApiIdempotencyKey", "ApiToken", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
     "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "LoginThrottle", "MODES", "Message", "QUESTION_TYPES", "Question",
-    "QualityChange", "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "StaffUser", "Tier", "TierScheme",
+    "QualityChange", "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "SmsMessage", "StaffUser", "Tier",
+    "TierScheme",
     "WAVE_STATUSES", "Wave", "utcnow",
 ]

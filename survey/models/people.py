@@ -35,6 +35,10 @@ class Client(Base):
     contribution: Mapped[money]
     tier_code: Mapped[str32] = mapped_column(index=True)
     preferred_mode: Mapped[str | None] = mapped_column(String(16))
+    # email | sms for web-mode messages; None: e-mail when there is an address, else SMS to a mobile
+    preferred_channel: Mapped[str | None] = mapped_column(String(8))
+    # the language of messages to the client: zh_CN | en; None: zh_CN
+    language: Mapped[str | None] = mapped_column(String(16))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[dt.datetime | None]
     account_closed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -30,7 +30,7 @@ from survey.services import audit, tiers
 CHUNK = 5000
 MAX_REPORTED = 50
 FIELDS = ("client_no", "name", "phone", "email", "branch", "manager_code", "manager_name",
-          "contribution", "opted_out", "account_closed", "preferred_mode", "address")
+          "contribution", "opted_out", "account_closed", "preferred_mode", "address", "preferred_channel", "language")
 REQUIRED = ("client_no", "name", "branch", "manager_code", "contribution")
 ALIASES = {
     "客户号": "client_no", "客户编号": "client_no", "姓名": "name", "客户名称": "name",
@@ -38,7 +38,14 @@ ALIASES = {
     "网点": "branch", "支行": "branch", "客户经理工号": "manager_code", "客户经理": "manager_name",
     "贡献度": "contribution", "拒绝访问": "opted_out", "已销户": "account_closed", "偏好方式": "preferred_mode",
     "地址": "address", "联系地址": "address", "住址": "address",
+    "首选渠道": "preferred_channel", "联系渠道": "preferred_channel", "首选联系渠道": "preferred_channel",
+    "channel": "preferred_channel", "语言": "language", "沟通语言": "language",
 }
+# the values a client file may give for the preferred channel and the language, and what is stored
+CHANNEL_VALUES = {"sms": "sms", "短信": "sms", "手机短信": "sms", "email": "email", "e-mail": "email", "邮件": "email",
+                  "邮箱": "email", "电子邮件": "email"}
+LANGUAGE_VALUES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "中文": "zh_CN", "简体中文": "zh_CN",
+                   "chinese": "zh_CN", "en": "en", "english": "en", "英文": "en", "英语": "en"}
 MAX_ADDRESS = 255
 PHONE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,7 +53,7 @@ TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"", "0", "false", "no", "n", "�
 # the stored width of each text field: longer values are refused on both databases alike
 MAX_LENGTH = {"client_no": 32, "name": 128, "phone": 32, "email": 255, "branch": 32, "manager_code": 32,
               "manager_name": 128, "contribution": 40, "opted_out": 8, "account_closed": 8, "preferred_mode": 16,
-              "address": MAX_ADDRESS}
+              "address": MAX_ADDRESS, "preferred_channel": 16, "language": 16}
 MAX_CONTRIBUTION = Decimal("1e13")  # yuan; stored as fen in a BIGINT, so far below its 9.2e18
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 FORMULA_START = ("=", "+", "@")
@@ -78,6 +85,8 @@ class _Row:
     account_closed: bool | None
     preferred_mode: str | None
     address: str | None = None
+    preferred_channel: str | None = None
+    language: str | None = None
 
 
 def first_undecodable_line(path: Path, encoding: str) -> int | None:
@@ -242,12 +251,26 @@ def parse_row(raw: dict) -> tuple[_Row | None, list[tuple[str, str]]]:
         problems.append(("address", _l("longer than %(n)s characters", n=MAX_ADDRESS)))
     if raw.get("branch") and not BRANCH_CODE.fullmatch(raw["branch"]):
         problems.append(("branch", _l("%(value)r is not a branch code (letters, digits, _ or -)", value=raw["branch"])))
+    channel = _choice(raw.get("preferred_channel"), "preferred_channel", CHANNEL_VALUES, problems,
+                      lambda v: _l("%(value)r is not a channel (短信/sms or 邮件/email)", value=v))
+    language = _choice(raw.get("language"), "language", LANGUAGE_VALUES, problems,
+                       lambda v: _l("%(value)r is not a language (中文/zh or 英文/en)", value=v))
     opted_out = _flag(raw.get("opted_out"), "opted_out", problems)
     closed = _flag(raw.get("account_closed"), "account_closed", problems)
     if problems:
         return None, problems
     return _Row(raw["client_no"], raw["name"], phone, email, raw["branch"], raw["manager_code"],
-                raw.get("manager_name") or None, contribution, opted_out, closed, mode, address), []
+                raw.get("manager_name") or None, contribution, opted_out, closed, mode, address, channel, language), []
+
+
+def _choice(value: str | None, field: str, values: dict[str, str], problems: list, why) -> str | None:
+    """The stored form of an optional coded field; a value outside ``values`` is a problem (``why(value)``) on the field."""
+    if not value:
+        return None
+    stored = values.get(value.lower())
+    if stored is None:
+        problems.append((field, why(value)))
+    return stored
 
 
 def _text_problem(field: str, value: str) -> tuple[str, str] | None:
@@ -307,7 +330,8 @@ def validate_file(path: Path, encoding: str, progress: Progress | None = None) -
 
 
 COLUMNS = ("client_no", "name", "phone", "email", "branch_code", "manager_code", "manager_name", "contribution",
-           "tier_code", "updated_at", "opted_out", "account_closed", "preferred_mode", "address", "created_at")
+           "tier_code", "updated_at", "opted_out", "account_closed", "preferred_mode", "address", "preferred_channel",
+           "language", "created_at")
 
 
 class _Upsert:
@@ -325,7 +349,8 @@ class _Upsert:
         always = ["name", "phone", "email", "branch_code", "manager_code", "manager_name", "contribution",
                   "tier_code", "updated_at"]
         # a file without the column leaves what is stored alone
-        optional = [k for k in ("opted_out", "account_closed", "preferred_mode", "address") if k in row_keys]
+        optional = [k for k in ("opted_out", "account_closed", "preferred_mode", "address", "preferred_channel",
+                                "language") if k in row_keys]
         stmt = ins.on_conflict_do_update(index_elements=[table.c.client_no],
                                          set_={k: ins.excluded[k] for k in always + optional})
         compiled = stmt.compile(dialect=dialect, column_keys=list(COLUMNS))
@@ -398,7 +423,7 @@ def _upsert_all(session: Session, name: str, numbered_rows, row_keys: list[str],
                  manager_code=r.manager_code, manager_name=r.manager_name, contribution=to_fen(r.contribution, None),
                  tier_code=str(tier), updated_at=stamp, opted_out=bool(r.opted_out),
                  account_closed=bool(r.account_closed), preferred_mode=r.preferred_mode, address=r.address,
-                 created_at=stamp)
+                 preferred_channel=r.preferred_channel, language=r.language, created_at=stamp)
             for r, tier in zip(chunk, codes, strict=True)
         ])
 

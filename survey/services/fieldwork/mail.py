@@ -1,8 +1,12 @@
-"""Web-mode messages: the survey link by e-mail, reminders, and the outbox used without SMTP.
+"""Web-mode messages: the survey link by e-mail or SMS, reminders, and the outboxes used without SMTP or gateway.
 
-With ``SMTP_HOST`` configured the messages go out through SMTP; without it (demo, tests) each
-is written to ``OUTBOX_DIR`` as an ``.eml`` file.  Every message carries an opt-out link that
-works without login, and is recorded in ``messages``.
+Each client gets the channel of ``sms.channel.channel_of`` (their preferred channel from the
+client file, else e-mail when they have an address, else SMS to their mobile).  E-mail goes
+out through SMTP with ``SMTP_HOST`` configured; without it (demo, tests) each is written to
+``OUTBOX_DIR`` as an ``.eml`` file.  Every e-mail carries an opt-out link that works without
+login, and is recorded in ``messages``.  A text message goes through the SMS gateway (or its
+outbox) with a short link and a reply keyword to opt out (``services.sms``), and is recorded
+in ``sms_messages`` and as a contact attempt.
 
 Sending never invalidates a link already handed out.  Links are issued with the app's secret
 key (``invitations.issue_token(key=...)``), so a reminder or a resend writes the *same* link
@@ -14,7 +18,6 @@ unless the sender asks to reissue it (``reissue=True``). Each reissue is audited
 from __future__ import annotations
 
 import datetime as dt
-import os
 import smtplib
 import uuid
 from collections.abc import Callable, Mapping
@@ -23,7 +26,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from survey.errors import Conflict
@@ -31,6 +34,10 @@ from survey.models import Client, Invitation, Message, Wave, utcnow
 from survey.services import audit, invitations, job_lock
 from survey.services.fieldwork.optout import optout_token
 from survey.services.fieldwork.queue import wave_settings
+from survey.services.private_files import write_private
+from survey.services.sms import send as sms_send
+from survey.services.sms.channel import channel_of
+from survey.services.sms.gateway import GatewayError
 
 Progress = Callable[[str, int, int], None]
 
@@ -47,13 +54,23 @@ class Mailer:
     smtp_port: int = 25
     smtp_user: str | None = None
     smtp_password: str | None = None
+    sms: sms_send.SmsSender | None = None
 
     @classmethod
     def from_config(cls, config: Mapping) -> Mailer:
         return cls(sender=config["SMTP_FROM"], base_url=config["PUBLIC_BASE_URL"].rstrip("/"),
                    secret_key=config["SECRET_KEY"], outbox=config.get("OUTBOX_DIR"),
                    smtp_host=config.get("SMTP_HOST"), smtp_port=int(config.get("SMTP_PORT") or 25),
-                   smtp_user=config.get("SMTP_USER"), smtp_password=config.get("SMTP_PASSWORD"))
+                   smtp_user=config.get("SMTP_USER"), smtp_password=config.get("SMTP_PASSWORD"),
+                   sms=sms_send.SmsSender.from_config(config))
+
+    def sms_sender(self) -> sms_send.SmsSender:
+        """The SMS gateway; a mailer made without one writes text messages to ``<outbox>/sms``."""
+        if self.sms is not None:
+            return self.sms
+        from survey.services.sms.outbox import OutboxGateway
+
+        return sms_send.SmsSender(OutboxGateway(Path(self.outbox or "outbox") / "sms"), self.base_url, self.secret_key)
 
     @property
     def transport(self) -> str:
@@ -68,15 +85,6 @@ class Mailer:
                 smtp.send_message(msg)
             return
         write_private(Path(self.outbox or "outbox") / f"{name}.eml", bytes(msg))
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by the service's user only: the file 0600 in a 0700 folder."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
 
 
 TEXT = {
@@ -111,13 +119,38 @@ def compose(mailer: Mailer, inv: Invitation, client: Client, kind: str, token: s
 
 @dataclass(frozen=True)
 class SendResult:
-    """What a run of :func:`send_invitations` did: messages sent, of which with a link reused or
-    reissued, and the cases held back because their handed-out link cannot be written again."""
+    """What a run of :func:`send_invitations` did: messages sent (``sms`` of them by text message),
+    of which with a link reused or reissued; the cases held back because their handed-out link
+    cannot be written again; the cases whose text message the gateway did not take (``failed``,
+    with the gateway's last error), which the next run tries again."""
 
     sent: int = 0
     reused: int = 0
     reissued: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
+    sms: int = 0
+    failed: list[int] = field(default_factory=list)
+    sms_error: str | None = None
+
+
+class _Sms:
+    """The text messages of one run: counts, refusals, and a gateway that is down stops the rest."""
+
+    def __init__(self):
+        self.sent, self.failed, self.error, self.down = 0, [], None, False
+
+    def deliver(self, session: Session, mailer: Mailer, inv: Invitation, kind: str, token: str, now) -> bool:
+        if self.down:
+            self.failed.append(inv.id)
+            return False
+        try:
+            sms_send.deliver(session, mailer.sms_sender(), inv, kind, token, now)
+        except GatewayError as exc:
+            self.failed.append(inv.id)
+            self.error, self.down = str(exc), exc.retryable
+            return False
+        self.sent += 1
+        return True
 
 
 def _link(inv: Invitation, mailer: Mailer, ttl_days: int, now: dt.datetime, *, reissue: bool) -> tuple[str | None, str]:
@@ -133,19 +166,25 @@ def _link(inv: Invitation, mailer: Mailer, ttl_days: int, now: dt.datetime, *, r
     return None, "held"
 
 
-def _deliver(session: Session, mailer: Mailer, inv: Invitation, kind: str, token: str, now: dt.datetime) -> None:
+def _deliver(session: Session, mailer: Mailer, inv: Invitation, kind: str, token: str, now: dt.datetime,
+             sms: _Sms) -> bool:
+    """Send ``kind`` to ``inv`` by the client's channel; False when the SMS gateway did not take it."""
+    if channel_of(inv.client) == "sms":
+        return sms.deliver(session, mailer, inv, kind, token, now)
     msg = compose(mailer, inv, inv.client, kind, token)
     mailer.send(msg, f"{now:%Y%m%dT%H%M%S}-{inv.id}-{kind}-{uuid.uuid4().hex[:6]}")
     session.add(Message(invitation_id=inv.id, kind=kind, recipient=inv.client.email, subject=msg["Subject"],
                         sent_at=now, transport=mailer.transport))
     inv.last_message_at = now
     session.flush()
+    return True
 
 
 def _web_cases(wave_id: int | None):
     query = (select(Invitation).join(Client, Client.id == Invitation.client_id).join(Wave, Wave.id == Invitation.wave_id)
              .where(Invitation.kind == "sample", Invitation.mode == "web", Invitation.status == "open", Invitation.used_at.is_(None),
-                    Client.opted_out.is_(False), Client.email.isnot(None), Client.email != "",
+                    Client.opted_out.is_(False),
+                    or_(Client.email != "", Client.phone != ""),  # NULL != "" is not true: no address at all
                     Wave.status == "in_field")
              .order_by(Invitation.id))
     return query.where(Invitation.wave_id == wave_id) if wave_id is not None else query
@@ -154,7 +193,7 @@ def _web_cases(wave_id: int | None):
 def send_invitations(session: Session, wave: Wave, mailer: Mailer, *, now: dt.datetime | None = None,
                      progress: Progress | None = None, reissue: bool = False,
                      actor: object = "mailer") -> SendResult:
-    """E-mail the link to every web-mode case of ``wave`` (in field) not yet sent one.
+    """Send the link (by each client's channel) to every web-mode case of ``wave`` (in field) not yet sent one.
 
     A link already handed out is reused when it can be written again, else the case is held
     back (``held``) unless ``reissue`` replaces its link, which is audited.
@@ -163,13 +202,13 @@ def send_invitations(session: Session, wave: Wave, mailer: Mailer, *, now: dt.da
     job_lock.hold(session, "send-invitations")
     ttl = int(wave_settings(wave)["token_ttl_days"])
     cases = session.scalars(_web_cases(wave.id).where(Invitation.last_message_at.is_(None))).all()
-    sent, reused, reissued, held = 0, 0, [], []
+    sent, reused, reissued, held, sms = 0, 0, [], [], _Sms()
     for i, inv in enumerate(cases, 1):
-        token, how = _link(inv, mailer, ttl, now, reissue=reissue)
-        if token is None:
+        # a client with a landline only has nothing to send a link to
+        token, how = _link(inv, mailer, ttl, now, reissue=reissue) if channel_of(inv.client) else (None, "none")
+        if how == "held":
             held.append(inv.id)
-        else:
-            _deliver(session, mailer, inv, "invitation", token, now)
+        elif token is not None and _deliver(session, mailer, inv, "invitation", token, now, sms):
             sent += 1
             reused += how == "reused"
             if how == "reissued":
@@ -177,11 +216,11 @@ def send_invitations(session: Session, wave: Wave, mailer: Mailer, *, now: dt.da
         if progress:
             progress("invitations", i, len(cases))
     audit.record(session, actor, "fieldwork.invitations_sent", "wave", wave.id, count=sent, reused=reused,
-                 held=len(held))
+                 held=len(held), sms=sms.sent, sms_failed=len(sms.failed), sms_error=sms.error)
     if reissued:
         audit.record(session, actor, "fieldwork.links_reissued", "wave", wave.id, count=len(reissued),
                      invitations=reissued[:500])
-    return SendResult(sent, reused, reissued, held)
+    return SendResult(sent, reused, reissued, held, sms.sent, sms.failed, sms.error)
 
 
 def resend(session: Session, inv: Invitation, mailer: Mailer, *, actor: object, reissue: bool = False,
@@ -194,16 +233,22 @@ def resend(session: Session, inv: Invitation, mailer: Mailer, *, actor: object, 
                           id=inv.id))
     token, how = _link(inv, mailer, int(wave_settings(inv.wave)["token_ttl_days"]), now, reissue=reissue)
     if token is not None:
-        _deliver(session, mailer, inv, "invitation" if inv.last_message_at is None else "reminder", token, now)
+        sms = _Sms()
+        if not _deliver(session, mailer, inv, "invitation" if inv.last_message_at is None else "reminder", token, now,
+                        sms):
+            raise Conflict(_l("the SMS gateway did not take the message: %(error)s", error=sms.error or ""))
     audit.record(session, actor, "fieldwork.invitation_resent", "invitation", inv.id, how=how)
     return how
 
 
 def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None, now: dt.datetime | None = None,
-                   progress: Progress | None = None) -> int:
+                   progress: Progress | None = None, report: dict | None = None) -> int:
     """Remind those who have not answered ``reminder_after_days`` after the last message, at most
     ``max_reminders`` times, never after an opt-out; a reminder carries the same link as before
-    (a new one only when it has expired), and a link that cannot be written again is not replaced."""
+    (a new one only when it has expired), and a link that cannot be written again is not replaced.
+
+    Returns the number sent; ``report``, when given, is filled with ``sms`` (how many by text
+    message), ``failed`` (cases whose text message the gateway did not take) and ``sms_error``."""
     now = now or utcnow()
     job_lock.hold(session, "send-reminders")
     due = []
@@ -214,17 +259,18 @@ def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None
         if inv.last_message_at > now - dt.timedelta(days=float(s["reminder_after_days"])):
             continue
         due.append((inv, int(s["token_ttl_days"])))
-    sent = 0
+    sent, sms = 0, _Sms()
     for i, (inv, ttl) in enumerate(due, 1):
-        token, _how = _link(inv, mailer, ttl, now, reissue=False)
-        if token is not None:
-            _deliver(session, mailer, inv, "reminder", token, now)
+        token = _link(inv, mailer, ttl, now, reissue=False)[0] if channel_of(inv.client) else None
+        if token is not None and _deliver(session, mailer, inv, "reminder", token, now, sms):
             inv.reminders_sent += 1
             sent += 1
         if progress:
             progress("reminders", i, len(due))
     session.flush()
     audit.record(session, "mailer", "fieldwork.reminders_sent", "wave", wave.id if wave else "all", count=sent,
-                 held=len(due) - sent)
+                 held=len(due) - sent, sms=sms.sent, sms_failed=len(sms.failed), sms_error=sms.error)
+    if report is not None:
+        report.update(sms=sms.sent, failed=sms.failed, sms_error=sms.error)
     return sent
 

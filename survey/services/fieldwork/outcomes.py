@@ -58,7 +58,7 @@ def aapor_group(code: str | None) -> str:
     return "NE"
 
 
-PHONE, VISIT = ("phone",), ("in_person",)
+PHONE, VISIT, WEB = ("phone",), ("in_person",), ("web",)
 
 INTERIM = (
     Outcome("no_answer", "3.13", False, False, 120, "无人接听", "No answer", PHONE),
@@ -89,6 +89,9 @@ FINAL = (
     Outcome("3.14", "3.14", True, False, 0, "录音电话，无法确认本人", "Answering machine, unknown if right person", PHONE),
     Outcome("3.16", "3.16", True, False, 0, "电话技术故障", "Technical phone problem", PHONE),
     Outcome("3.18", "3.18", True, False, 0, "找不到地址", "Unable to locate the address", VISIT),
+    # web links sent by SMS, given at the close of fieldwork (closing_disposition), never by hand
+    Outcome("2.20", "2.20", True, False, 0, "短信已送达，未作答", "Non-contact: text message delivered, no answer", WEB),
+    Outcome("3.30", "3.30", True, False, 0, "短信未送达", "Text message not delivered", WEB),
     Outcome("3.90", "3.90", True, False, 0, "其他（资格未知）", "Other, eligibility unknown"),
     Outcome("4.10", "4.10", True, False, 0, "不在样本范围（销户、迁出）", "Out of sample (account closed, moved away)"),
     Outcome("4.32", "4.32", True, False, 0, "号码已停机", "Disconnected number", PHONE),
@@ -102,6 +105,10 @@ INTERVIEW_CODES = ("1.1", "1.2")
 # what an automatic close gives when nothing else applies
 MAX_ATTEMPTS_CODE = "3.90"
 NOT_ATTEMPTED_CODE = "3.11"
+# a web link sent by SMS (contact_attempts of mode "sms": sent, then delivered or not_delivered by the receipt)
+SMS_DELIVERED_CODE = "2.20"
+SMS_NOT_DELIVERED_CODE = "3.30"
+SMS_OUTCOMES = ("sent", "delivered", "not_delivered")
 
 
 def get(code: str) -> Outcome:
@@ -181,14 +188,43 @@ def attempt_message(recorded: str, status: str, disposition: str | None, attempt
               n=attempts, max=max_attempts, code=_named(disposition))
 
 
+def web_disposition(attempt_outcomes: Iterable[str], *, mailed: bool, emailed: bool = False) -> str:
+    """The final disposition of a web case never answered, from its text messages' receipts.
+
+    1. a text message delivered: **2.20 non-contact**.  The receipt shows that the link reached the
+       client's own mobile number, so the client (a named person of the bank's file, eligible by
+       the frame) was reachable, but no contact came of it: a non-respondent, not an unknown.
+    2. every text message not delivered and no e-mail sent: **3.30** (unknown eligibility, other:
+       AAPOR's "invitation returned undelivered").  A bad number says nothing about whether the
+       client is still eligible, so it is not 4.x, which would take the case out of every
+       denominator.
+    3. else as an e-mailed link: sent and nothing came back, **3.90** (unknown eligibility: a
+       message sent with no receipt, or an e-mail); nothing ever sent, **3.11** (not attempted).
+
+    >>> web_disposition(["sent", "delivered"], mailed=True)
+    '2.20'
+    >>> web_disposition(["not_delivered"], mailed=True)
+    '3.30'
+    >>> web_disposition(["sent"], mailed=True)
+    '3.90'
+    """
+    sms = [o for o in attempt_outcomes if o in SMS_OUTCOMES]
+    if "delivered" in sms:
+        return SMS_DELIVERED_CODE
+    if sms and all(o == "not_delivered" for o in sms) and not emailed:
+        return SMS_NOT_DELIVERED_CODE
+    return final_disposition([], retired=mailed)
+
+
 def closing_disposition(mode: str, attempt_outcomes: Iterable[str], *, attempts: int, max_attempts: int,
-                        mailed: bool) -> str:
+                        mailed: bool, emailed: bool = False) -> str:
     """The final disposition a case still open gets when its wave's fieldwork closes.
 
     Calls and visits follow :func:`final_disposition` over their attempts; a case that had
     reached the wave's maximum number of attempts counts as retired (3.90 without contact), any
     other case keeps the code of its last interim outcome, or 3.11 when never tried.  A web case
-    has no attempts: if its link was e-mailed and never answered it ends as 3.90 (other, unknown
+    follows :func:`web_disposition`: its text messages' receipts (2.20 delivered, 3.30 never
+    delivered); else if its link was sent and never answered it ends as 3.90 (other, unknown
     eligibility: nothing came back); if no message ever went out, 3.11 (not attempted).
 
     >>> closing_disposition("phone", ["no_answer", "busy"], attempts=2, max_attempts=6, mailed=False)
@@ -197,5 +233,5 @@ def closing_disposition(mode: str, attempt_outcomes: Iterable[str], *, attempts:
     '3.90'
     """
     if mode == "web":
-        return final_disposition([], retired=mailed)
+        return web_disposition(attempt_outcomes, mailed=mailed, emailed=emailed)
     return final_disposition(attempt_outcomes, retired=attempts >= max_attempts)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.errors import Conflict
-from survey.models import ContactAttempt, Invitation, StaffUser, Wave, utcnow
+from survey.models import ContactAttempt, Invitation, Message, StaffUser, Wave, utcnow
 from survey.services import audit
 from survey.services.fieldwork import cases as fieldwork_cases
 from survey.services.fieldwork import outcomes
@@ -108,6 +108,14 @@ def _histories(session: Session, ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def _emailed(session: Session, ids: list[int]) -> set[int]:
+    out: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        out.update(session.scalars(select(Message.invitation_id).where(
+            Message.invitation_id.in_(ids[start:start + 5000])).distinct()))
+    return out
+
+
 def close_fieldwork(session: Session, wave: Wave, actor: Actor, *, now: dt.datetime | None = None) -> Closed:
     """End a wave's fieldwork: every case still open gets its final disposition and the wave is final."""
     _lock(session, wave)
@@ -123,10 +131,12 @@ def close_fieldwork(session: Session, wave: Wave, actor: Actor, *, now: dt.datet
                                  Invitation.status == "open").order_by(Invitation.id)
     ).all()
     histories = _histories(session, [inv.id for inv in still_open])
+    emailed = _emailed(session, [inv.id for inv in still_open if inv.mode == "web"])
     given: Counter[str] = Counter()
     for inv in still_open:
         code = outcomes.closing_disposition(inv.mode, histories.get(inv.id, ()), attempts=inv.attempts or 0,
-                                            max_attempts=max_attempts, mailed=inv.last_message_at is not None)
+                                            max_attempts=max_attempts, mailed=inv.last_message_at is not None,
+                                            emailed=inv.id in emailed)
         fieldwork_cases.close(session, inv, code)
         given[code] += 1
     wave.status = "closed"

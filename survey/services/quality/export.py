@@ -34,9 +34,11 @@ DISPOSITIONS = {
     "2.21": "Respondent never available 受访者始终不在", "2.22": "Answering machine 答录机",
     "2.23": "Unable to reach the address 无法到达地址", "2.24": "No one at the address 地址无人",
     "2.25": "Respondent away 受访者外出", "2.31": "Deceased 已故", "2.32": "Unable (physically or mentally) 无能力作答",
+    "2.20": "Non-contact, text message delivered 短信已送达未作答",
     "2.33": "Language 语言障碍", "2.36": "Other 其他", "3.11": "Not attempted 未尝试（含进行中）",
     "3.12": "Always busy 始终占线", "3.13": "No answer 无人接听", "3.14": "Answering machine, unknown 答录机（身份未知）",
     "3.16": "Technical phone problem 电话技术问题", "3.18": "Unable to locate the address 无法找到地址",
+    "3.30": "Text message not delivered 短信未送达",
     "3.90": "Other unknown (e.g. maximum attempts) 其他未知（如达最多尝试次数）", "4.10": "Out of sample 样本外",
     "4.32": "Disconnected number 空号", "4.41": "Number changed 号码变更", "4.90": "Other not eligible 其他不合格",
 }
