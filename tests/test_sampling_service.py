@@ -169,7 +169,11 @@ def test_draw_modes_follow_the_contact_rules_and_no_link_before_it_is_sent(db):
         "no_phone": (make_client(db, contribution=private, phone=None), "in_person", "no_phone_fallback"),
         "web_fan": (make_client(db, contribution=gold, email="a@example.com", preferred_mode="web"), "web",
                     "preference"),
-        "no_email": (make_client(db, contribution=gold, preferred_mode="web"), "in_person", "tier_default"),
+        # no e-mail and a landline only: no web link reaches them
+        "no_email": (make_client(db, contribution=gold, preferred_mode="web", phone="010-12345678"), "in_person",
+                     "tier_default"),
+        # no e-mail but a mobile: the link goes by SMS
+        "sms_fan": (make_client(db, contribution=gold, preferred_mode="web"), "web", "preference"),
         "no_branch": (make_client(db, contribution=gold, branch_code=""), "phone", "no_branch_fallback"),
     }
     wave = make_wave(db, settings={"web_enabled": True})

@@ -33,6 +33,9 @@ EXPECTED: dict[str, tuple[set, set]] = {
     "auth.login": (ALL, NONE), "auth.logout": (ALL, NONE),
     "public.survey_form": (ALL, NONE), "public.thanks": (ALL, NONE), "public.optout": (ALL, NONE),
     "public.optout_confirm": (ALL, NONE), "public.fieldwork_calendar_feed": (ALL, NONE),
+    "public.sms_link": (ALL, NONE),
+    # the SMS gateway's webhooks: no role opens them, only a call signed with the shared secret
+    "hooks.sms_receipt": (NONE, NONE), "hooks.sms_inbound": (NONE, NONE),
     "staff.waves": (STAFF, NONE), "staff.wave_detail": (STAFF, NONE),
     "staff.fieldwork_my": (STAFF, NONE), "staff.fieldwork_next": (STAFF, NONE),
     "staff.fieldwork_calendar": (STAFF, NONE),

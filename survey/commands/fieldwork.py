@@ -1,4 +1,4 @@
-"""``survey`` commands for fieldwork: e-mailing survey links and reminders, assigning cases."""
+"""``survey`` commands for fieldwork: sending survey links and reminders (e-mail or SMS), assigning cases."""
 
 from __future__ import annotations
 
@@ -12,10 +12,18 @@ from survey.commands.common import wave_or_exit
 def echo_mail(result) -> None:
     """One line on a mailing (``fieldwork.mail.SendResult``), and one on the cases held back."""
     click.echo(f"{result.sent} invitation(s) sent ({result.reused} with the link already issued"
-               + (f", {len(result.reissued)} with a reissued link" if result.reissued else "") + ")")
+               + (f", {len(result.reissued)} with a reissued link" if result.reissued else "")
+               + f"; {result.sent - result.sms} by e-mail, {result.sms} by SMS)")
+    echo_sms_failures(result.failed, result.sms_error)
     if result.held:
         click.echo(f"{len(result.held)} case(s) held back: their link was handed out and cannot be written "
                    "again; --reissue replaces it (the old link stops working)")
+
+
+def echo_sms_failures(failed: list, error: str | None) -> None:
+    if failed:
+        click.echo(f"{len(failed)} text message(s) not taken by the SMS gateway ({error}); "
+                   "the next run tries them again", err=True)
 
 
 @click.command("send-invitations")
@@ -23,7 +31,8 @@ def echo_mail(result) -> None:
 @click.option("--reissue", is_flag=True, help="replace handed-out links that cannot be written again (audited)")
 @with_appcontext
 def send_invitations_command(wave, reissue):
-    """E-mail the survey link to every web-mode case of WAVE (in field) not yet sent one.
+    """Send the survey link to every web-mode case of WAVE (in field) not yet sent one, by e-mail or SMS
+    as each client prefers (docs/sms.md).
 
     A link already handed out is reused; none is replaced without --reissue."""
     from survey.commands.common import progress_bar
@@ -55,9 +64,11 @@ def send_reminders_command(wave):
     bar = progress_bar()
     with session_scope() as session:
         target = wave_or_exit(session, wave) if wave else None
-        n = send_reminders(session, Mailer.from_config(current_app.config), wave=target, progress=bar)
+        report: dict = {}
+        n = send_reminders(session, Mailer.from_config(current_app.config), wave=target, progress=bar, report=report)
     bar.close()
-    click.echo(f"{n} reminder(s) sent")
+    click.echo(f"{n} reminder(s) sent ({n - report['sms']} by e-mail, {report['sms']} by SMS)")
+    echo_sms_failures(report["failed"], report["sms_error"])
 
 
 @click.command("assign-cases")

@@ -63,7 +63,11 @@ def wave_send_invitations(wave_id: int):
 
 
 def _flash_mail(sent) -> None:
-    flash(_("%(n)s web invitation(s) e-mailed.", n=sent.sent))
+    flash(_("%(n)s web invitation(s) sent: %(email)s by e-mail, %(sms)s by text message.", n=sent.sent,
+            email=sent.sent - sent.sms, sms=sent.sms))
+    if sent.failed:
+        flash(_("%(n)s text message(s) were not taken by the SMS gateway (%(error)s): the next sending tries them again.",
+                n=len(sent.failed), error=sent.sms_error or ""))
     if sent.reissued:
         flash(_("%(n)s link(s) reissued: the old links no longer work.", n=len(sent.reissued)))
     if sent.held:

@@ -10,6 +10,9 @@ Rules, in this order (a client removed by several rules is counted under the fir
 4. ``account_closed`` - the account is closed;
 5. ``unreachable`` - no phone, no branch to visit and no usable web link.
 
+A web link reaches a client with an e-mail address or a mobile number (by SMS:
+``services.sms.channel``); ``EMAIL`` below means "a web link reaches them".
+
 Clients whose tier code is not in the wave's tier scheme are left out and counted apart.
 
 The frame is read with one Core ``select`` of three integer columns, ordered by
@@ -26,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 import sampling
@@ -107,6 +110,12 @@ def _flag(condition, bit: int):
     return case((condition, bit), else_=0)
 
 
+def _mobile(phone):
+    """A phone the import accepted that is not a landline (whose national number starts with 0)."""
+    landline = or_(*[phone.like(f"{prefix}0%") for prefix in ("", "86", "86-", "86 ", "+86", "+86-", "+86 ")])
+    return and_(phone.is_not(None), phone != "", not_(landline))
+
+
 def flag_columns(session: Session, tier_codes: tuple[str, ...], cutoff: dt.datetime):
     """``(tier position, bit mask)`` SQL expressions over the clients table."""
     c = Client.__table__.c
@@ -119,7 +128,7 @@ def flag_columns(session: Session, tier_codes: tuple[str, ...], cutoff: dt.datet
         _flag(c.opted_out.is_(True), OPTED_OUT)
         + _flag(c.account_closed.is_(True), CLOSED)
         + _flag(and_(c.phone.is_not(None), c.phone != ""), PHONE)
-        + _flag(and_(c.email.is_not(None), c.email != ""), EMAIL)
+        + _flag(or_(and_(c.email.is_not(None), c.email != ""), _mobile(c.phone)), EMAIL)
         + _flag(branch_ok, BRANCH)
         + _flag(c.last_contacted_at >= cutoff, RECENT)
         + case(*[(c.preferred_mode == m, i << PREF_SHIFT) for i, m in enumerate(PREF_CODES) if m], else_=0)
