@@ -182,7 +182,7 @@ def test_draw_modes_follow_the_contact_rules_and_no_link_before_it_is_sent(db):
         inv = db.scalar(select(Invitation).where(Invitation.client_id == client.id))
         assert (inv.mode, inv.mode_reason) == (mode, reason)
         assert inv.token_hash is None  # a web link is issued when it is first sent
-    assert result.web == 1
+    assert result.web == 2
 
 
 def test_second_draw_is_refused_and_a_random_seed_is_recorded(db):
