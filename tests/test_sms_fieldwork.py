@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from survey.models import AuditEvent, Client, ContactAttempt, Invitation, SmsMessage, Wave, utcnow
+from survey.models import AuditEvent, Client, ContactAttempt, Invitation, SmsMessage, utcnow
 from survey.services.fieldwork import mail
 from survey.services.sms.compose import measure
 from tests.fake_sms_gateway import FakeGateway, signed

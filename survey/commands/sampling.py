@@ -125,7 +125,7 @@ def draw_command(wave, seed, reset, confirm):
         click.echo(f"  {code:<12} frame {result.draw.frame_counts[code]:>9}  invited {n:>6}  "
                    f"reserve {result.reserve[code]:>6}")
     if result.web:
-        click.echo(f"{result.web} web invitation(s): their links are e-mailed when fieldwork opens")
+        click.echo(f"{result.web} web invitation(s): their links are sent (e-mail or SMS) when fieldwork opens")
     click.echo(f"next: survey open-fieldwork {w.name}")
 
 

@@ -74,7 +74,7 @@ def open_cases_by_mode(session: Session, wave: Wave) -> dict[str, int]:
 
 def open_fieldwork(session: Session, wave: Wave, actor: Actor, *, mailer: Mailer | None = None,
                    now: dt.datetime | None = None) -> Opened:
-    """Put a drawn wave in field: its calls and visits become workable; web links are e-mailed
+    """Put a drawn wave in field: its calls and visits become workable; web links are sent (e-mail or SMS)
     now when ``mailer`` is given, else they wait for ``send_invitations``."""
     _lock(session, wave)
     if wave.status == "draft":
