@@ -14,11 +14,12 @@ HOUR = dt.timedelta(hours=1)
 # the AAPOR final codes for calls and visits listed in DOMAIN.md
 DOMAIN_CODES = ("1.1 1.2 2.11 2.12 2.21 2.22 2.23 2.24 2.25 2.31 2.32 2.33 2.36 3.11 3.12 3.13 3.14 3.16 "
                 "3.18 3.90 4.10 4.32 4.41 4.90").split()
+SMS_CODES = ["2.20", "3.30"]  # web links by SMS, given at the close (docs/sms.md)
 
 
 def test_catalogue_holds_every_final_code_and_the_interim_outcomes():
     finals = {o.code for o in outcomes.FINAL}
-    assert finals == set(DOMAIN_CODES)
+    assert finals == set(DOMAIN_CODES + SMS_CODES)
     assert {o.code for o in outcomes.INTERIM} >= {"no_answer", "busy", "answer_machine", "callback", "soft_refusal"}
     assert outcomes.get("soft_refusal").group == "R" and outcomes.get("soft_refusal").contact
     assert outcomes.get("no_answer").group == "U" and not outcomes.get("no_answer").contact

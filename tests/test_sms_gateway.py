@@ -11,6 +11,7 @@ import pytest
 
 from survey.services.sms import gateway
 from survey.services.sms.outbox import OutboxGateway
+from survey.services.sms.send import gateway_from_config
 from tests.fake_sms_gateway import FakeGateway
 
 MESSAGE = gateway.Outgoing("+8613800000001", "满意度调查：https://s.bank.cn/m/SECRETSECRETSECRETSECR 回T退订", "inv1-invitation")
@@ -77,8 +78,8 @@ def test_the_gateway_address_must_be_http():
 
 
 def test_from_config_picks_the_gateway_or_the_outbox(tmp_path):
-    assert isinstance(gateway.from_config({"OUTBOX_DIR": str(tmp_path)}), OutboxGateway)
-    gw = gateway.from_config({"SMS_URL": "https://sms.example.cn/send", "SMS_USER": "u", "SMS_KEY": "k",
+    assert isinstance(gateway_from_config({"OUTBOX_DIR": str(tmp_path)}), OutboxGateway)
+    gw = gateway_from_config({"SMS_URL": "https://sms.example.cn/send", "SMS_USER": "u", "SMS_KEY": "k",
                               "SMS_TIMEOUT": "3"})
     assert isinstance(gw, gateway.HttpJsonGateway) and gw.timeout == 3.0
     assert gw.headers()["Authorization"] == "Basic dTpr"

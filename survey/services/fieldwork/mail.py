@@ -38,6 +38,7 @@ from survey.services.private_files import write_private
 from survey.services.sms import send as sms_send
 from survey.services.sms.channel import channel_of
 from survey.services.sms.gateway import GatewayError
+from survey.services.sms.outbox import OutboxGateway
 
 Progress = Callable[[str, int, int], None]
 
@@ -68,8 +69,6 @@ class Mailer:
         """The SMS gateway; a mailer made without one writes text messages to ``<outbox>/sms``."""
         if self.sms is not None:
             return self.sms
-        from survey.services.sms.outbox import OutboxGateway
-
         return sms_send.SmsSender(OutboxGateway(Path(self.outbox or "outbox") / "sms"), self.base_url, self.secret_key)
 
     @property

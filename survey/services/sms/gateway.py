@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_TIMEOUT = 10.0  # seconds, for connecting and for the answer
@@ -112,15 +111,3 @@ def _short(raw: bytes) -> str:
     """A gateway's error text, cut short and on one line (it never holds our message: we do not echo it)."""
     text = raw.decode("utf-8", "replace").replace("\n", " ").strip()
     return text[:200]
-
-
-def from_config(config: Mapping) -> Gateway:
-    """The HTTP/JSON gateway when ``SMS_URL`` is set, else the outbox folder (``SMS_OUTBOX_DIR``)."""
-    from survey.services.sms.outbox import OutboxGateway
-
-    url = config.get("SMS_URL")
-    if not url:
-        folder = config.get("SMS_OUTBOX_DIR") or Path(config.get("OUTBOX_DIR") or "outbox") / "sms"
-        return OutboxGateway(Path(folder))
-    return HttpJsonGateway(url, user=config.get("SMS_USER"), key=config.get("SMS_KEY"), token=config.get("SMS_TOKEN"),
-                           sender=config.get("SMS_SENDER"), timeout=float(config.get("SMS_TIMEOUT") or DEFAULT_TIMEOUT))

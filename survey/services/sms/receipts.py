@@ -80,7 +80,8 @@ def record_receipt(session: Session, payload: dict, *, now: dt.datetime | None =
         status = NOT_DELIVERED
     else:
         raise ValidationFailed(_l("status %(value)r is not a delivery status", value=word[:32]), [("status", "value")])
-    msg = session.scalar(select(SmsMessage).where(SmsMessage.gateway_id == gid))
+    # locked: two deliveries of the same receipt at once record it once
+    msg = session.scalar(select(SmsMessage).where(SmsMessage.gateway_id == gid).with_for_update())
     if msg is None:
         raise NotFound(_l("no text message has the id %(id)r", id=gid))
     if msg.status != SENT:  # the first final receipt stands; a repeat changes nothing

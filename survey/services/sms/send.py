@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,9 +18,20 @@ from sqlalchemy.orm import Session
 from survey.models import ContactAttempt, Invitation, SmsMessage
 from survey.services.sms import compose, gateway, links
 from survey.services.sms.channel import mobile_e164
+from survey.services.sms.outbox import OutboxGateway
 
 SMS_MODE = "sms"
 SENT, DELIVERED, NOT_DELIVERED = "sent", "delivered", "not_delivered"
+
+
+def gateway_from_config(config: Mapping) -> gateway.Gateway:
+    """The HTTP/JSON gateway when ``SMS_URL`` is set, else the outbox folder (``SMS_OUTBOX_DIR``)."""
+    url = config.get("SMS_URL")
+    if not url:
+        return OutboxGateway(Path(config.get("SMS_OUTBOX_DIR") or Path(config.get("OUTBOX_DIR") or "outbox") / "sms"))
+    return gateway.HttpJsonGateway(url, user=config.get("SMS_USER"), key=config.get("SMS_KEY"),
+                                   token=config.get("SMS_TOKEN"), sender=config.get("SMS_SENDER"),
+                                   timeout=float(config.get("SMS_TIMEOUT") or gateway.DEFAULT_TIMEOUT))
 
 
 @dataclass(frozen=True)
@@ -32,7 +44,7 @@ class SmsSender:
 
     @classmethod
     def from_config(cls, config: Mapping) -> SmsSender:
-        return cls(gateway.from_config(config), config["PUBLIC_BASE_URL"].rstrip("/"), config["SECRET_KEY"])
+        return cls(gateway_from_config(config), config["PUBLIC_BASE_URL"].rstrip("/"), config["SECRET_KEY"])
 
 
 def deliver(session: Session, sender: SmsSender, inv: Invitation, kind: str, token: str,
