@@ -134,6 +134,9 @@ def finalize_config(config: MutableMapping, environ: Mapping[str, str]) -> None:
         config["DATABASE_URL"] = f"sqlite:///{data_dir / config['SQLITE_FILENAME']}"
     if not config.get("OUTBOX_DIR"):
         config["OUTBOX_DIR"] = str(data_dir / "outbox")
+    sms_url = config.get("SMS_URL")
+    if sms_url and not str(sms_url).startswith(("http://", "https://")):
+        raise ConfigError(f"SURVEY_SMS_URL must be an http:// or https:// address, not {sms_url!r}")
     secure = config.get("SECURE_COOKIES")
     secure = mode == "production" if secure is None else str(secure).lower() not in ("0", "false", "no")
     config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure

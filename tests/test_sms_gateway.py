@@ -92,3 +92,35 @@ def test_the_outbox_writes_private_files(tmp_path):
     assert gid.startswith("outbox-") and len(files) == 1
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "sms").stat().st_mode) == 0o700
+
+
+def test_a_gateway_address_that_is_not_http_refuses_to_start(tmp_path, monkeypatch):
+    from survey import create_app
+    from survey.config import ConfigError
+
+    monkeypatch.setenv("SURVEY_SMS_URL", "smpp://sms.example.cn:2775")
+    with pytest.raises(ConfigError, match="SURVEY_SMS_URL"):
+        create_app({"ENV_MODE": "development", "DATA_DIR": str(tmp_path)})
+
+
+def test_a_gateway_that_echoes_the_message_in_its_error_does_not_leak_the_link():
+    class Echo(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(400)
+            self.end_headers()
+            self.wfile.write(b"bad text: " + body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(gateway.GatewayError) as err:
+            gateway.HttpJsonGateway(f"http://127.0.0.1:{server.server_port}/").send(MESSAGE)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "answered 400: bad text" in str(err.value) and "SECRET" not in str(err.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -90,7 +91,12 @@ class HttpJsonGateway(Gateway):
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (http(s) checked)
                 raw = answer.read(64 * 1024)
         except urllib.error.HTTPError as exc:
-            detail = _short(exc.read(300))
+            try:
+                detail = _short(exc.read(300))
+            except (OSError, http.client.HTTPException):
+                detail = ""
+            finally:
+                exc.close()
             raise GatewayError(f"SMS gateway {self.host} answered {exc.code}{': ' + detail if detail else ''}",
                                retryable=exc.code >= 500 or exc.code == 429) from None
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, refused, reset, bad answers
@@ -108,6 +114,7 @@ class HttpJsonGateway(Gateway):
 
 
 def _short(raw: bytes) -> str:
-    """A gateway's error text, cut short and on one line (it never holds our message: we do not echo it)."""
+    """A gateway's error text, cut short, on one line, and without any link it may echo from our message."""
     text = raw.decode("utf-8", "replace").replace("\n", " ").strip()
-    return text[:200]
+    text = re.sub(r"https?://\S+", "<link>", text)
+    return re.sub(r"/[ms]/[\w-]{8,}", "<link>", text)[:200]
