@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from survey.models import AuditEvent, Client, ContactAttempt, Invitation, SmsMessage, utcnow
+from survey.models import AuditEvent, Client, ContactAttempt, Invitation, SmsMessage, Wave, utcnow
 from survey.services.fieldwork import mail
 from survey.services.sms.compose import measure
 from tests.fake_sms_gateway import FakeGateway, signed
@@ -253,3 +253,18 @@ def test_opted_out_clients_get_nothing(app, db, runner, tmp_path, gateway):
     assert [m["to"] for m in gateway.received] == ["+8613800000001"]
     assert remind(app, db) == (1, {"sms": 1, "failed": [], "sms_error": None})
     assert gateway.sent_to("+8613800000009") == []
+
+
+def test_the_wave_page_button_sends_by_each_clients_channel(app, db, runner, client, tmp_path, gateway):
+    from tests.conftest import login
+    from tests.factories import make_user
+
+    wave_in_field(runner, tmp_path)
+    make_user(db, "supervisor", username="sup")
+    db.commit()
+    assert login(client, "sup").status_code == 302
+    wave_id = db.scalar(select(Wave.id).where(Wave.name == "2026-Q4"))
+    page = client.post(f"/staff/waves/{wave_id}/send-invitations?lang=en", data={}, follow_redirects=True)
+    assert page.status_code == 200
+    assert "5 web invitation(s) sent: 2 by e-mail, 3 by text message." in page.get_data(as_text=True)
+    assert len(gateway.received) == 3
