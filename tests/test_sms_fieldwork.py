@@ -268,3 +268,8 @@ def test_the_wave_page_button_sends_by_each_clients_channel(app, db, runner, cli
     assert page.status_code == 200
     assert "5 web invitation(s) sent: 2 by e-mail, 3 by text message." in page.get_data(as_text=True)
     assert len(gateway.received) == 3
+    # the client page shows the channel the client file gave
+    found = client.get("/cases/clients?q=S004&lang=en").get_data(as_text=True)
+    assert "Text message (client file) · English" in found
+    assert "Default: e-mail, else text message" in client.get("/cases/clients?q=S002").get_data(as_text=True)
+    assert "默认：电子邮件，无邮箱则短信" in client.get("/cases/clients?q=S002&lang=zh_CN").get_data(as_text=True)
