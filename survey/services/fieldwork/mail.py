@@ -228,7 +228,7 @@ def resend(session: Session, inv: Invitation, mailer: Mailer, *, actor: object, 
     link was got (new, reused, reissued) or "held"; a case that cannot be mailed is a Conflict."""
     now = now or utcnow()
     if session.scalar(_web_cases(inv.wave_id).where(Invitation.id == inv.id).with_only_columns(Invitation.id)) is None:
-        raise Conflict(_l("invitation %(id)s is not an open web case with an e-mail address in a wave in field",
+        raise Conflict(_l("invitation %(id)s is not an open web case with an e-mail address or a mobile number in a wave in field",
                           id=inv.id))
     token, how = _link(inv, mailer, int(wave_settings(inv.wave)["token_ttl_days"]), now, reissue=reissue)
     if token is not None:

@@ -60,7 +60,7 @@ SPECS = (
     Spec("triggers.contact_request", "bool", UNTIL_CLOSED, _l("A request to be contacted opens a case"),
          group="followup"),
     Spec("triggers.topic", "topic", UNTIL_CLOSED, _l("Topic of the cases opened"), group="followup"),
-    Spec("web_enabled", "bool", BEFORE_DRAW, _l("Web links for clients with an e-mail address"), group="sample"),
+    Spec("web_enabled", "bool", BEFORE_DRAW, _l("Web links for clients with an e-mail address or a mobile number"), group="sample"),
     Spec("cool_off_days", "int", BEFORE_DRAW, _l("Cool-off: skip clients contacted within (days)"), 0, 3650, "sample"),
     Spec("exclude_open_complaints", "bool", BEFORE_DRAW, _l("Skip clients with an open follow-up case"),
          group="sample"),
