@@ -133,14 +133,12 @@ def _type_sections(values: dict, fields: dict, errors: dict, name: str) -> None:
     if qtype in CHOICE_TYPES:
         fields["options"] = [{"code": r["code"], "label": {"zh": r["zh"], "en": r["en"]}} for r in values["options"]]
     elif values["options"]:
-        errors["options"] = _("Question '%(q)s': field 'options' applies only to single and multiple choice; "
-                              "remove the options or change the type.", q=name)
+        errors["options"] = _("Question '%(q)s': field 'options' is only for single or multiple choice.", q=name)
     if qtype == "grid":
         fields["scale"] = values["scale"]
         fields["items"] = [{"code": r["code"], "text": {"zh": r["zh"], "en": r["en"]}} for r in values["items"]]
     elif values["items"]:
-        errors["items"] = _("Question '%(q)s': field 'items' applies only to grids; remove the items or change "
-                            "the type.", q=name)
+        errors["items"] = _("Question '%(q)s': field 'items' is only for grids.", q=name)
     if qtype == "number":
         for bound in ("min", "max"):
             number = _number(values[bound])
@@ -148,8 +146,7 @@ def _type_sections(values: dict, fields: dict, errors: dict, name: str) -> None:
                 errors[bound] = _("Question '%(q)s': field '%(f)s' must be a number.", q=name, f=bound)
             fields[bound] = number
     elif values["min"] or values["max"]:
-        errors["min"] = _("Question '%(q)s': fields 'min' and 'max' apply only to numbers; clear them or change "
-                          "the type.", q=name)
+        errors["min"] = _("Question '%(q)s': fields 'min' and 'max' are only for numbers.", q=name)
 
 
 def _condition(values: dict, fields: dict, errors: dict, name: str) -> None:
@@ -161,8 +158,7 @@ def _condition(values: dict, fields: dict, errors: dict, name: str) -> None:
                                        q=name, why=str(exc).splitlines()[0])
             return
         if not isinstance(cond, dict):
-            errors["show_if_text"] = _("Question '%(q)s': field 'show_if' must be a mapping such as "
-                                       "{all: [...]}.", q=name)
+            errors["show_if_text"] = _("Question '%(q)s': field 'show_if' must be a mapping.", q=name)
             return
         fields["show_if"] = json.loads(json.dumps(cond))  # plain JSON types only (YAML dates become text)
         return

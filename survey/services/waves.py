@@ -113,9 +113,8 @@ def create_wave(
 def set_questionnaire(session: Session, wave: Wave, qn: Questionnaire, actor: StaffUser | str) -> None:
     """Switch a draft wave to another published questionnaire version; from the draw on it is fixed."""
     if wave.status != "draft":
-        raise Conflict(_l("Wave %(name)s is already drawn (%(status)s): it keeps questionnaire version "
-                          "%(code)s v%(v)s; only a draft wave can switch versions.", name=wave.name,
-                          status=wave.status, code=wave.questionnaire.code, v=wave.questionnaire.version))
+        raise Conflict(_l("Wave %(name)s is past its draft (%(status)s): only a draft wave can switch versions.",
+                          name=wave.name, status=wave.status))
     if qn.id == wave.questionnaire_id:
         return
     old = wave.questionnaire
