@@ -44,9 +44,16 @@ def _actions(db) -> list[str]:
     return [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id)) if e.action.startswith(("questionnaire.", "wave.questionnaire"))]
 
 
+def _english(client) -> None:
+    """The signed-in test client's pages in English (the messages the tests read)."""
+    client.get("/healthz?lang=en")
+
+
 @pytest.fixture
-def quality(as_role):
-    return as_role("quality")
+def quality(as_role, client):
+    user = as_role("quality")
+    _english(client)
+    return user
 
 
 # --- roles and CSRF ---------------------------------------------------------------------------------
@@ -295,6 +302,7 @@ def test_draft_wave_switches_version_a_sampled_one_cannot(as_role, client, db):
     v2 = publishing.publish(db, draft, "test")
     db.commit()
     as_role("supervisor")
+    _english(client)
     assert "New title" in client.get(f"/staff/waves/{wave.id}/settings?lang=en").get_data(as_text=True)
     r = client.post(f"/staff/waves/{wave.id}/questionnaire", data={"questionnaire_id": str(v2.id)})
     assert r.status_code == 303
@@ -315,6 +323,7 @@ def test_new_wave_page_takes_a_version(as_role, client, db):
     qn = questionnaires.ensure_default(db)
     db.commit()
     as_role("supervisor")
+    _english(client)
     assert f'<option value="{qn.id}"' in client.get("/staff/waves/new").get_data(as_text=True)
     r = client.post("/staff/waves/new", data={"name": "Q-PICK", "period_start": "2026-10-01",
                                               "period_end": "2026-12-31", "copy_from": "", "questionnaire_id": str(qn.id)})

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.db import session_scope
-from survey.models import Questionnaire, QuestionnaireDraft
+from survey.models import QUESTION_TYPES, Questionnaire, QuestionnaireDraft
 from tests.factories import make_user
 from tests.test_a11y_browser import AXE, axe_violations, page_width, set_width
 from tests.test_quality_browser import browser, pytestmark  # noqa: F401  (the Chromium fixture and skip rule)
@@ -173,3 +173,191 @@ def test_axe_finds_no_serious_violation_on_the_editor(csrf_app, live_server, bro
     with capsys.disabled():
         print("\n" + "\n".join(results))
     assert failures == []
+
+
+# --- the whole path (issue 13, "what it must show" 1) -----------------------------------------------------
+
+def stored_answers(app, wave_name: str) -> list[dict]:
+    """Each response of the wave as {question code: (value_num, value_text, value_json)}, in submission order."""
+    from survey.models import Answer, Question, Response, Wave
+
+    with app.app_context(), session_scope(app) as s:
+        wave = s.scalar(select(Wave).where(Wave.name == wave_name))
+        out = []
+        for r in s.scalars(select(Response).where(Response.wave_id == wave.id).order_by(Response.id)):
+            rows = s.execute(select(Question.code, Answer.value_num, Answer.value_text, Answer.value_json)
+                             .join(Question, Question.id == Answer.question_id).where(Answer.response_id == r.id))
+            out.append({"mode": r.mode, **{code: (num, text, js) for code, num, text, js in rows}})
+        return out
+
+
+def pick(driver, name: str, value: str) -> None:
+    radio = driver.find_element(_by().CSS_SELECTOR, f"form#survey-form input[name='{name}'][value='{value}']")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", radio)
+    radio.click()
+
+
+def shown(driver, code: str) -> bool:
+    return driver.find_element(_by().ID, f"q-{code}").is_displayed()
+
+
+def outbox_links(app) -> list[str]:
+    import email
+    import re
+    from pathlib import Path
+
+    links = []
+    for path in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml")):
+        body = email.message_from_bytes(path.read_bytes())
+        text = "".join(part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+                       for part in body.walk() if part.get_content_type() == "text/plain")
+        links += re.findall(r"https?://\S+/s/[A-Za-z0-9_\-]+", text)
+    return links
+
+
+@pytest.fixture
+def served_demo(csrf_app, live_server):
+    """The demo (the product's own builder) on the emptied test database, served with CSRF on."""
+    from survey.services.demo import data as demo_data
+
+    with csrf_app.app_context(), session_scope(csrf_app) as session:
+        result = demo_data.build(session, n_clients=800, seed=7)
+    csrf_app.config["PUBLIC_BASE_URL"] = live_server
+    return csrf_app, live_server, result.passwords
+
+
+def build_conditional_questionnaire(driver, base: str) -> None:
+    """The quality analyst's part: the questionnaire made, previewed in both languages and published."""
+    By = _by()
+    draft_url = start_draft(driver, base, "visit_2027", "网点来访调查", "Branch visit survey")
+    add_question(driver, draft_url, code="overall", qtype="satisfaction5", zh="总体而言您满意吗？",
+                 en="Overall, how satisfied are you?", overall=True)
+    add_question(driver, draft_url, code="why_low", qtype="text", zh="您为什么不满意？", en="Why were you dissatisfied?",
+                 condition=("overall", "in", "1, 2"))
+    add_question(driver, draft_url, code="services", qtype="grid", zh="您对以下服务满意吗？",
+                 en="How satisfied are you with these services?", na=True, scale="satisfaction5",
+                 items=(("counter", "柜台服务", "Counter service"), ("app", "手机银行", "Mobile app")))
+    add_question(driver, draft_url, code="parking", qtype="satisfaction5", zh="停车是否方便", en="Parking", na=True,
+                 required=False)
+    add_question(driver, draft_url, code="recommend", qtype="nps10", zh="您有多大可能推荐我行？",
+                 en="How likely are you to recommend us?")
+    driver.get(draft_url + "?lang=en")
+    assert driver.find_elements(By.ID, "draft-ready"), driver.find_element(By.ID, "draft-problems").text
+    click_and_load(driver, driver.find_element(By.ID, "preview-zh"))
+    main = driver.find_element(By.TAG_NAME, "main").text
+    assert "网点来访调查" in main and "柜台服务" in main and "不适用" in main
+    driver.get(draft_url + "?lang=en")
+    click_and_load(driver, driver.find_element(By.ID, "preview-en"))
+    main = driver.find_element(By.TAG_NAME, "main").text
+    assert "Branch visit survey" in main and "Counter service" in main and "Not applicable" in main
+    assert not shown(driver, "why_low")  # the condition, applied by the form's script in the preview too
+    pick(driver, "q_overall", "1")
+    assert shown(driver, "why_low")
+    driver.get(draft_url + "?lang=en")
+    click_and_load(driver, driver.find_element(By.ID, "publish"))
+    assert "Published as visit_2027 version 1." in flash(driver), driver.find_element(By.TAG_NAME, "main").text
+
+
+def new_wave_with(driver, app, base: str, version_label: str) -> int:
+    """The supervisor's part: the previous wave closed, 2027-Q1 created with the version, planned, drawn, opened."""
+    from selenium.webdriver.support.ui import Select
+
+    By = _by()
+    driver.get(f"{base}/staff/?lang=en")
+    click_and_load(driver, driver.find_element(By.LINK_TEXT, "2026-Q4"))
+    click_and_load(driver, driver.find_element(By.ID, "close-fieldwork"))
+    driver.find_element(By.ID, "confirm-close-check").click()
+    click_and_load(driver, driver.find_element(By.ID, "confirm-close"))
+    driver.get(f"{base}/staff/?lang=en")
+    click_and_load(driver, driver.find_element(By.LINK_TEXT, "New wave"))
+    fill(driver, "name", "2027-Q1")
+    Select(driver.find_element(By.ID, "questionnaire_id")).select_by_visible_text(version_label)
+    click_and_load(driver, driver.find_element(By.ID, "create-wave"))
+    wave_url = driver.current_url.split("?")[0]
+    click_and_load(driver, driver.find_element(By.ID, "wave-settings"))
+    fill(driver, "calling_hours", "0-24")
+    for tier in ("private", "diamond", "platinum", "gold"):
+        Select(driver.find_element(By.ID, f"modes-{tier}")).select_by_value("web")
+    Select(driver.find_element(By.ID, "modes-standard")).select_by_value("phone")
+    click_and_load(driver, driver.find_element(By.ID, "save-settings"))
+    assert not driver.find_elements(By.CSS_SELECTOR, ".error-summary"), driver.find_element(By.TAG_NAME, "main").text
+    driver.get(wave_url + "?lang=en")
+    click_and_load(driver, driver.find_element(By.LINK_TEXT, "Sampling plan"))
+    checks = driver.find_elements(By.ID, "confirm-plan")
+    if checks:
+        checks[0].click()
+    click_and_load(driver, driver.find_element(By.ID, "confirm-plan-submit"))
+    driver.get(wave_url + "?lang=en")
+    driver.find_element(By.ID, "seed").send_keys("7")
+    click_and_load(driver, driver.find_element(By.ID, "draw"))
+    if driver.find_elements(By.ID, "draw-checks"):
+        driver.find_element(By.ID, "seed").send_keys("7")
+        driver.find_element(By.ID, "confirm-plan").click()
+        click_and_load(driver, driver.find_element(By.ID, "draw"))
+    assert "Sample drawn with seed 7" in flash(driver), driver.find_element(By.TAG_NAME, "main").text
+    # from the draw on, the wave keeps its version: the settings page no longer offers a switch
+    driver.get(wave_url + "/settings?lang=en")
+    assert "visit_2027 v1" in driver.find_element(By.ID, "wave-questionnaire").text
+    assert not driver.find_elements(By.ID, "switch-questionnaire")
+    driver.get(wave_url + "?lang=en")
+    click_and_load(driver, driver.find_element(By.ID, "open-fieldwork"))
+    return int(wave_url.rsplit("/", 1)[1])
+
+
+def answer(driver, low: bool, reason: str) -> None:
+    """Overall 1 (the condition holds: the reason is asked) or 5 (it does not); a grid item and a question
+    answered "not applicable"."""
+    pick(driver, "q_overall", "1" if low else "5")
+    assert shown(driver, "why_low") is low
+    if low:
+        box = driver.find_element(_by().ID, "q_why_low")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+        box.send_keys(reason)
+    pick(driver, "q_services.counter", "4")
+    pick(driver, "q_services.app", "na")
+    pick(driver, "q_parking", "na")
+    pick(driver, "q_recommend", "3" if low else "9")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("grid" not in QUESTION_TYPES, reason="needs the grid, 'not applicable' and show_if of the "
+                    "question types work (branch qtypes13)")
+def test_a_conditional_questionnaire_from_editor_to_answers(served_demo, browser):  # noqa: F811
+    By = _by()
+    app, base, passwords = served_demo
+
+    sign_in(browser, base, "quality", passwords["quality"])
+    build_conditional_questionnaire(browser, base)
+
+    sign_in(browser, base, "supervisor", passwords["supervisor"])
+    wave_id = new_wave_with(browser, app, base, "visit_2027 v1 · Branch visit survey")
+    with app.app_context(), session_scope(app) as s:
+        from survey.models import Wave
+        qn = s.get(Wave, wave_id).questionnaire
+        assert (qn.code, qn.version) == ("visit_2027", 1) and qn.published_at is not None
+
+    # two clients answer from their e-mailed links: the condition true, then false
+    browser.delete_all_cookies()
+    links = outbox_links(app)
+    assert len(links) >= 2, "opening fieldwork with 'e-mail now' leaves the web links in the outbox"
+    for link, low in ((links[0], True), (links[1], False)):
+        browser.get(link + "?lang=en")
+        answer(browser, low, "排队太久 the queue was long")
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "main form#survey-form button[type=submit]:not([hidden])"))
+        assert "/s/thanks" in browser.current_url, browser.find_element(By.TAG_NAME, "main").text[:1500]
+    first, second = stored_answers(app, "2027-Q1")
+    assert first["overall"][0] == 1 and first["why_low"][1] == "排队太久 the queue was long"
+    assert first["services.counter"][0] == 4 and first["services.app"][1] == "na" and first["parking"][1] == "na"
+    assert first["recommend"][0] == 3
+    assert second["overall"][0] == 5 and "why_low" not in second and second["recommend"][0] == 9
+    assert second["services.app"][1] == "na" and second["parking"][1] == "na"
+
+    # interviewer mode: a phone case, the condition true
+    sign_in(browser, base, "interviewer1", passwords["interviewer1"])
+    click_and_load(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Next case']"))
+    click_and_load(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "interview"))
+    answer(browser, True, "电话里说：等太久")
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "main button[name=action][value=finish]"))
+    third = stored_answers(app, "2027-Q1")[2]
+    assert third["mode"] == "phone" and third["why_low"][1] == "电话里说：等太久" and third["overall"][0] == 1
+    assert third["services.app"][1] == "na" and third["parking"][1] == "na"
