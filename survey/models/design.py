@@ -77,23 +77,6 @@ class Questionnaire(Base):
     )
 
 
-class QuestionnaireDraft(Base):
-    """A questionnaire being edited: a definition that may still be incomplete. Published versions live in
-    ``questionnaires`` and never change; publishing a draft makes a new version there and ends the draft."""
-
-    __tablename__ = "questionnaire_drafts"
-
-    id: Mapped[intpk]
-    code: Mapped[str64]
-    definition: Mapped[jsondict]
-    # the published version it was started from (None: a blank draft or an imported file)
-    based_on_id: Mapped[int | None] = fk_id("questionnaires.id")
-    created_at: Mapped[created]
-    created_by: Mapped[int | None] = fk_id("staff_users.id")
-    updated_at: Mapped[created]
-    based_on: Mapped[Questionnaire | None] = relationship()
-
-
 QUESTION_TYPES = ("satisfaction5", "nps10", "single", "multiple", "text", "grid", "number")
 
 
@@ -146,3 +129,18 @@ class Setting(Base):
     value: Mapped[dict] = mapped_column(JSON)
 
 
+class QuestionnaireDraft(Base):
+    """A questionnaire being edited: a definition that may still be incomplete. Published versions live in
+    ``questionnaires`` and never change; publishing a draft makes a new version there and ends the draft."""
+
+    __tablename__ = "questionnaire_drafts"
+
+    id: Mapped[intpk]
+    code: Mapped[str64]
+    definition: Mapped[jsondict]
+    # the published version it was started from (None: a blank draft or an imported file)
+    based_on_id: Mapped[int | None] = fk_id("questionnaires.id")
+    created_at: Mapped[created]
+    created_by: Mapped[int | None] = fk_id("staff_users.id")
+    updated_at: Mapped[created]
+    based_on: Mapped[Questionnaire | None] = relationship()
