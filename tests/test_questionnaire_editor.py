@@ -319,6 +319,22 @@ def test_draft_wave_switches_version_a_sampled_one_cannot(as_role, client, db):
     assert client.post(f"/staff/waves/{wave.id}/questionnaire", data={"questionnaire_id": "x"}).status_code == 303
 
 
+def test_a_draft_wave_with_answers_keeps_its_version(db):
+    from survey.errors import Conflict
+    from survey.services import responses, waves
+    from survey.services.questionnaire_editor import drafts, publishing
+    wave = make_wave(db, "ANSWERED")
+    inv, _token = make_invitation(db, wave)
+    responses.submit(db, inv, list(wave.questionnaire.questions), {"overall": "4", "courtesy": "4", "knowledge": "4",
+                     "speed": "4", "understanding": "4", "manager_contact": "4", "product_fit": "4",
+                     "recommend": "9"}, mode="web", locale="en", settings=wave.settings)
+    draft = drafts.new_draft(db, "test", from_version=wave.questionnaire)
+    draft.definition = {**draft.definition, "title": {"zh": "另一版", "en": "Another"}}
+    v2 = publishing.publish(db, draft, "test")
+    with pytest.raises(Conflict, match="already has answers"):
+        waves.set_questionnaire(db, wave, v2, "test")
+
+
 def test_new_wave_page_takes_a_version(as_role, client, db):
     qn = questionnaires.ensure_default(db)
     db.commit()

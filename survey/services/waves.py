@@ -117,6 +117,9 @@ def set_questionnaire(session: Session, wave: Wave, qn: Questionnaire, actor: St
                           name=wave.name, status=wave.status))
     if qn.id == wave.questionnaire_id:
         return
+    if session.scalar(select(func.count(Response.id)).where(Response.wave_id == wave.id)):
+        raise Conflict(_l("Wave %(name)s already has answers to its questionnaire version: it cannot switch.",
+                          name=wave.name))
     old = wave.questionnaire
     wave.questionnaire = qn
     session.flush()
