@@ -467,3 +467,54 @@ def test_discard(client, db, quality):
     assert db.get(QuestionnaireDraft, draft_id) is None
     assert "questionnaire.draft_discarded" in _actions(db)
     assert client.get(f"/questionnaires/drafts/{draft_id}").status_code == 404
+
+
+# --- the new question types through the editor (na, grid, number, show_if) --------------------------------
+
+def test_grid_na_number_and_condition_through_the_editor_publish_and_preview(client, db, quality):
+    draft_id = _draft(db)
+    base = f"/questionnaires/drafts/{draft_id}/questions/new"
+    assert client.post(base, data=_question_form(
+        code="services", type="grid", scale="satisfaction5", na="1", required="1", text_zh="服务", text_en="Services",
+        item_code_0="counter", item_zh_0="柜台", item_en_0="Counter", item_code_1="app", item_zh_1="手机银行",
+        item_en_1="App")).status_code == 303
+    assert client.post(base, data=_question_form(
+        code="visits", type="number", min="0", max="60", decimals="1", required="1", text_zh="次数",
+        text_en="Visits", show_if_text="all: [{question: overall, lte: 2}, {question: services.app, in: [1, 2]}]")
+    ).status_code == 303
+    assert client.post(base, data=_question_form(
+        code="parking", type="satisfaction5", na="1", text_zh="停车", text_en="Parking")).status_code == 303
+    _fresh(db)
+    qs = db.get(QuestionnaireDraft, draft_id).definition["questions"]
+    assert qs[1] == {"code": "services", "type": "grid", "required": True, "na": True,
+                     "text": {"zh": "服务", "en": "Services"}, "scale": "satisfaction5",
+                     "items": [{"code": "counter", "text": {"zh": "柜台", "en": "Counter"}},
+                               {"code": "app", "text": {"zh": "手机银行", "en": "App"}}]}
+    assert qs[2]["min"] == 0 and qs[2]["max"] == 60 and qs[2]["decimals"] == 1
+    assert qs[2]["show_if"] == {"all": [{"question": "overall", "lte": 2}, {"question": "services.app", "in": [1, 2]}]}
+    page = client.get(f"/questionnaires/drafts/{draft_id}/preview?lang=en").get_data(as_text=True)
+    assert 'name="q_services.counter"' in page and 'id="q_parking-na"' in page and 'name="q_visits"' in page
+    assert "data-show-if" in page
+    # moved above the grid it depends on: the checker names the question and field, publishing is refused
+    client.post(f"/questionnaires/drafts/{draft_id}/questions/2/move", data={"direction": "up"})
+    page = client.get(f"/questionnaires/drafts/{draft_id}").get_data(as_text=True)
+    assert "question &#39;visits&#39;: field &#39;show_if&#39;" in page
+    assert client.post(f"/questionnaires/drafts/{draft_id}/publish").status_code == 422
+    client.post(f"/questionnaires/drafts/{draft_id}/questions/1/move", data={"direction": "down"})
+    assert client.post(f"/questionnaires/drafts/{draft_id}/publish").status_code == 303
+    _fresh(db)
+    qn = db.scalar(select(Questionnaire).where(Questionnaire.code == "ed"))
+    assert [q.code for q in qn.questions][:3] == ["overall", "services.counter", "services.app"]
+    r = client.get(f"/questionnaires/versions/{qn.id}/export?fmt=yaml")
+    assert questionnaires.validate(yaml.safe_load(r.data)) == qn.definition
+
+
+def test_number_bounds_and_decimals_are_checked_by_the_form(client, db, quality):
+    draft_id = _draft(db)
+    r = client.post(f"/questionnaires/drafts/{draft_id}/questions/new", data=_question_form(
+        code="n", type="number", min="0", max="9", decimals="seven"))
+    assert r.status_code == 422 and "field &#39;decimals&#39; must be a whole number" in r.get_data(as_text=True)
+    r = client.post(f"/questionnaires/drafts/{draft_id}/questions/new", data=_question_form(
+        code="n", type="number", min="9", max="1"))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "question &#39;n&#39;: field &#39;min&#39; must be below field &#39;max&#39;" in page

@@ -119,6 +119,8 @@ def test_axe_finds_no_serious_violation_on_the_editor(csrf_app, live_server, bro
                  required=False, condition=("overall", "in", "1, 2"))
     add_question(browser, draft_url, code="channel", qtype="single", zh="您常用的渠道", en="Your usual channel",
                  options=(("branch", "网点", "Branch"), ("app", "手机银行", "Mobile app")))
+    add_question(browser, draft_url, code="services", qtype="grid", zh="服务满意度", en="Services", na=True,
+                 scale="satisfaction5", items=(("counter", "柜台", "Counter"), ("atm", "自助设备", "Cash machines")))
     # publish, edit as a new draft, change a question's wording, publish again: two versions for the diff
     browser.get(draft_url + "?lang=en")
     click_and_load(browser, browser.find_element(By.ID, "publish"))

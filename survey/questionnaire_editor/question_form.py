@@ -58,6 +58,7 @@ def values_of(q: dict) -> dict:
         "required": q.get("required", True) is not False, "overall": q.get("overall") is True,
         "na": q.get("na") is True, "scale": q.get("scale") or "satisfaction5",
         "min": _number_text(q.get("min")), "max": _number_text(q.get("max")),
+        "decimals": _number_text(q.get("decimals")),
         "options": _rows(q.get("options"), "label"), "items": _rows(q.get("items"), "text"),
         "cond_question": "", "cond_op": "in", "cond_values": "", "show_if_text": "",
     }
@@ -104,7 +105,7 @@ def read(form, code_taken) -> tuple[dict, dict, dict]:
     (each naming the question and the field), and the posted values to show again.  ``code_taken(code)``
     says whether another question already has ``code``."""
     values = {k: form.get(k, "").strip() for k in (
-        "code", "type", "scale", "min", "max", "cond_question", "cond_op", "cond_values", "show_if_text",
+        "code", "type", "scale", "min", "max", "decimals", "cond_question", "cond_op", "cond_values", "show_if_text",
         *(f"{f}_{lang}" for f in ("text", "interview_text") for lang in LANGS))}
     values.update(required=bool(form.get("required")), overall=bool(form.get("overall")), na=bool(form.get("na")),
                   options=_posted_rows(form, "opt"), items=_posted_rows(form, "item"))
@@ -145,8 +146,14 @@ def _type_sections(values: dict, fields: dict, errors: dict, name: str) -> None:
             if number is None:
                 errors[bound] = _("Question '%(q)s': field '%(f)s' must be a number.", q=name, f=bound)
             fields[bound] = number
-    elif values["min"] or values["max"]:
-        errors["min"] = _("Question '%(q)s': fields 'min' and 'max' are only for numbers.", q=name)
+        if values["decimals"]:
+            decimals = _scalar(values["decimals"])
+            if not isinstance(decimals, int) or not 0 <= decimals <= 6:
+                errors["decimals"] = _("Question '%(q)s': field 'decimals' must be a whole number from 0 to 6.",
+                                       q=name)
+            fields["decimals"] = decimals
+    elif values["min"] or values["max"] or values["decimals"]:
+        errors["min"] = _("Question '%(q)s': fields 'min', 'max' and 'decimals' are only for numbers.", q=name)
 
 
 def _condition(values: dict, fields: dict, errors: dict, name: str) -> None:

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
+from survey.form_values import ascii_int
 from survey.models import Questionnaire, QuestionnaireDraft, StaffUser, utcnow
 from survey.services import audit, questionnaires
 
 # the question fields the editor's form owns; any other field (such as ``role``) is kept as it was
 EDITED_FIELDS = ("code", "type", "required", "overall", "na", "text", "interview_text", "options", "items",
-                 "scale", "min", "max", "show_if")
+                 "scale", "min", "max", "decimals", "show_if")
 
 
 def blank_definition(code: str = "new_questionnaire") -> dict:
@@ -61,12 +62,10 @@ def get_version(session: Session, version_id: int) -> Questionnaire:
 def find_version(session: Session, spec: str) -> Questionnaire:
     """``CODE`` (its latest version) or ``CODE:VERSION``."""
     code, _sep, number = (spec or "").partition(":")
-    query = select(Questionnaire).where(Questionnaire.code == code.strip())
-    if number:
-        if not number.strip().isascii() or not number.strip().isdigit():
-            raise ValidationFailed(_l("the version in %(spec)r must be a number", spec=spec))
-        query = query.where(Questionnaire.version == int(number))
-    qn = session.scalar(query.order_by(Questionnaire.version.desc()).limit(1))
+    version = ascii_int(number) if number else None
+    if number and version is None:
+        raise ValidationFailed(_l("the version in %(spec)r must be a number", spec=spec))
+    qn = questionnaires.latest_version(session, code.strip(), version)
     if qn is None:
         raise NotFound(_l("no questionnaire version %(spec)r", spec=spec))
     return qn

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from survey.errors import ValidationFailed
 from survey.models import Questionnaire
-from survey.services.questionnaire_editor.drafts import file_form
+from survey.services import questionnaires
 
 MAX_BYTES = 512 * 1024
 
@@ -31,8 +31,5 @@ def read_upload(raw: bytes, filename: str) -> dict:
 
 
 def export_text(qn: Questionnaire, fmt: str) -> str:
-    """The version as a file the loader reads back to the same definition."""
-    data = file_form(qn.definition)
-    if fmt == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    """The version as a file the loader reads back to the same definition (``survey export-questionnaire``'s)."""
+    return questionnaires.dump(qn.definition, fmt)
