@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.db import session_scope
-from survey.models import QUESTION_TYPES, Questionnaire, QuestionnaireDraft
+from survey.models import Questionnaire, QuestionnaireDraft
 from tests.factories import make_user
 from tests.test_a11y_browser import AXE, axe_violations, page_width, set_width
 from tests.test_quality_browser import browser, pytestmark  # noqa: F401  (the Chromium fixture and skip rule)
@@ -329,8 +329,6 @@ def answer(driver, low: bool, reason: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("grid" not in QUESTION_TYPES, reason="needs the grid, 'not applicable' and show_if of the "
-                    "question types work (branch qtypes13)")
 def test_a_conditional_questionnaire_from_editor_to_answers(served_demo, browser):  # noqa: F811
     By = _by()
     app, base, passwords = served_demo

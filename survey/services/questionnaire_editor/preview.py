@@ -10,16 +10,10 @@ from survey.services import questionnaires
 _FIELDS = {f.name for f in dataclasses.fields(questionnaires.FormQuestion)}
 
 
-def _rows(definition: dict) -> list[dict]:
-    """The definition's answer rows (a grid gives one row per item once grids exist), else its questions."""
-    rows_of = getattr(questionnaires, "answer_rows", None)
-    return rows_of(definition) if rows_of is not None else list(definition["questions"])
-
-
 def form_of_definition(definition: dict, *, code: str, version: int = 0) -> questionnaires.FormQuestionnaire:
     """``definition`` (already validated) as the form reads a stored version; ids are negative (never stored)."""
     questions = []
-    for pos, q in enumerate(_rows(definition)):
+    for pos, q in enumerate(questionnaires.answer_rows(definition)):  # a grid: one row per item
         row = {
             "id": -(pos + 1), "position": pos, "code": q["code"], "type": q["type"], "required": q["required"],
             "is_overall": q.get("overall", False), "role": q.get("role"), "text_zh": q["text"]["zh"],
