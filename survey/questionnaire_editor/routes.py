@@ -30,11 +30,9 @@ def index():
                            in_use=in_use)
 
 
-@bp.post("/drafts/new")
-def draft_new():
+def _start_draft(version):
+    """A new draft, blank or from a published version (which stays as it is)."""
     db = get_session()
-    source = ascii_int(request.form.get("from_version"))
-    version = editor.get_version(db, source) if source is not None else None
     draft = editor.new_draft(db, current_user, from_version=version)
     db.commit()
     flash(_("Draft started.") if version is None else
@@ -43,16 +41,16 @@ def draft_new():
     return to_draft(draft.id)
 
 
+@bp.post("/drafts/new")
+def draft_new():
+    source = ascii_int(request.form.get("from_version"))
+    return _start_draft(editor.get_version(get_session(), source) if source is not None else None)
+
+
 @bp.post("/versions/<int:version_id>/edit")
 def version_edit(version_id: int):
     """A published version never changes: editing it starts a new draft from a copy."""
-    db = get_session()
-    version = editor.get_version(db, version_id)
-    draft = editor.new_draft(db, current_user, from_version=version)
-    db.commit()
-    flash(_("Draft started from %(code)s version %(v)s; the published version stays as it is.",
-            code=version.code, v=version.version))
-    return to_draft(draft.id)
+    return _start_draft(editor.get_version(get_session(), version_id))
 
 
 def _draft_page(draft, *, meta=None, meta_errors=None, publish_problems=None, status=200):
