@@ -518,3 +518,20 @@ def test_number_bounds_and_decimals_are_checked_by_the_form(client, db, quality)
         code="n", type="number", min="9", max="1"))
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "question &#39;n&#39;: field &#39;min&#39; must be below field &#39;max&#39;" in page
+
+
+def test_an_odd_imported_file_never_gives_a_500(client, db, quality):
+    odd = {"code": ["not", "text"], "title": "just a string", "intro": {"zh": 5},
+           "questions": ["a string", {"code": 7, "type": "grid", "items": "x", "show_if": [1], "text": "t"},
+                         {"code": "q", "type": "single", "options": [None, {"code": "a", "label": "A"}],
+                          "text": {"zh": None, "en": "Q"}}]}
+    r = client.post("/questionnaires/import", data={"file": (io.BytesIO(yaml.safe_dump(odd).encode()), "odd.yaml")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303
+    draft_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    for url in ("", "/questions/0", "/questions/1", "/questions/2", "/preview", "/preview?width=phone"):
+        assert client.get(f"/questionnaires/drafts/{draft_id}{url}").status_code in (200, 422), url
+    assert client.post(f"/questionnaires/drafts/{draft_id}/publish").status_code == 422
+    assert client.get("/questionnaires/").status_code == 200
+    r = client.post(f"/questionnaires/drafts/{draft_id}/questions/2", data=_question_form(code="q", type="text"))
+    assert r.status_code in (200, 303)

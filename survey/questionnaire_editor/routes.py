@@ -53,13 +53,16 @@ def version_edit(version_id: int):
     return _start_draft(editor.get_version(get_session(), version_id))
 
 
+def _text(label, lang: str) -> str:
+    """One language of a label, or "" when an imported file holds something else there."""
+    value = label.get(lang) if isinstance(label, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def _draft_page(draft, *, meta=None, meta_errors=None, publish_problems=None, status=200):
     definition = draft.definition
-    meta = meta or {
-        "code": str(definition.get("code") or ""),
-        **{f"title_{k}": (definition.get("title") or {}).get(k, "") for k in LANGS},
-        **{f"intro_{k}": (definition.get("intro") or {}).get(k, "") for k in LANGS},
-    }
+    meta = meta or {"code": str(definition.get("code") or ""),
+                    **{f"{f}_{k}": _text(definition.get(f), k) for f in ("title", "intro") for k in LANGS}}
     problems = publishing.missing_translations(definition)
     problems += [p for p in editor.problems(definition) if p not in problems]
     return render_template("questionnaire_editor/draft.html", draft=draft, questions=editor.questions_of(draft),
