@@ -1,13 +1,13 @@
 """questionnaire editor: drafts beside the published versions; who published a version and when
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0008 (re-chained after main's 0006 and 0008 at the rebase)
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
