@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey.hooks import bp as hooks_bp
     from survey.public import bp as public_bp
     from survey.quality import bp as quality_bp
+    from survey.questionnaire_editor import bp as questionnaire_editor_bp
     from survey.staff import bp as staff_bp
 
     string_guard.install()  # NUL / over-long text refused at flush, alike on both databases
@@ -59,7 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     views_common.init_app(app)
-    for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp, cases_bp, hooks_bp):
+    for bp in (public_bp, auth_bp, staff_bp, quality_bp, admin_bp, cases_bp, hooks_bp, questionnaire_editor_bp):
         app.register_blueprint(bp)
     api.init_app(app)
     register_all(app.cli)

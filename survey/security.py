@@ -24,6 +24,7 @@ AREA_ROLES = {
     "quality": ("quality", "supervisor", "admin", "branch_head"),
     "admin": ("admin",),
     "cases": ("supervisor", "quality", "admin", "branch_head"),
+    "questionnaires": ("quality", "admin"),
 }
 
 

@@ -23,6 +23,7 @@ ALL, NONE = set(ROLES), set()
 STAFF = {"interviewer", "supervisor", "admin"}
 SUPERVISE = {"supervisor", "admin"}
 QUALITY = {"quality", "supervisor", "admin", "branch_head"}
+QUESTIONNAIRES = {"quality", "admin"}
 CASES = {"supervisor", "quality", "admin", "branch_head"}
 ACT_ON_CASES = {"supervisor", "admin"}  # on any case; a branch head on their branch's ("own")
 OWN = "own"  # allowed for one's own record only
@@ -42,7 +43,7 @@ EXPECTED: dict[str, tuple[set, set]] = {
     **{f"staff.{e}": (SUPERVISE, NONE) for e in (
         "wave_new", "wave_invite", "wave_plan", "wave_plan_confirm", "wave_draw", "wave_draw_reset", "wave_release",
         "wave_release_to_target", "wave_open_fieldwork", "wave_send_invitations", "wave_close_fieldwork",
-        "wave_settings_page",
+        "wave_settings_page", "wave_questionnaire",
         "fieldwork_waves", "fieldwork_dashboard", "fieldwork_cases", "fieldwork_assign", "fieldwork_reassign")},
     **{f"staff.{e}": (SUPERVISE, {"interviewer"}) for e in (
         "fieldwork_case", "fieldwork_hold", "fieldwork_release", "fieldwork_attempt", "fieldwork_appointment",
@@ -69,6 +70,10 @@ EXPECTED: dict[str, tuple[set, set]] = {
         "clients_batch", "waves_list", "wave_get", "wave_plan", "wave_draw", "wave_open", "wave_close",
         "invitations_list", "dispositions_cases", "invitation_resend", "responses_list", "estimates", "dispositions",
         "cases_list", "case_get", "case_create", "case_step")},
+    **{f"questionnaire_editor.{e}": (QUESTIONNAIRES, NONE) for e in (
+        "index", "draft_new", "version_edit", "draft", "draft_meta", "draft_publish", "draft_discard", "import_file",
+        "version_export", "version_diff", "question_new", "question_edit", "question_delete", "question_move",
+        "version_preview", "draft_preview")},
 }
 RECORD_ARGS = {"inv_id", "case_id"}
 
@@ -107,7 +112,8 @@ def url(rule, records, which: str) -> str:
         elif arg == "token_id":
             value = 1
         else:
-            value = {"filename": "app.css", "fmt": "csv", "name": "overdue"}.get(arg, "not-a-real-token")
+            value = {"filename": "app.css", "fmt": "csv", "name": "overdue",
+                     "draft_id": "999999", "version_id": "999999", "position": "0"}.get(arg, "not-a-real-token")
         out = re.sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), out)
     return out
 

@@ -27,11 +27,14 @@ def _date(value: str | None, option: str) -> dt.date | None:
 @click.option("--from", "from_name", default=None, help="copy this wave's settings, questionnaire and tier scheme")
 @click.option("--start", default=None, help="first day (YYYY-MM-DD); default: the day after the previous wave")
 @click.option("--end", default=None, help="last day (YYYY-MM-DD); default: three months after the start")
+@click.option("--questionnaire", "questionnaire_spec", default=None, metavar="CODE[:VERSION]",
+              help="the published questionnaire version to use (default: --from's, else the current one)")
 @with_appcontext
-def create_wave_command(name, from_name, start, end):
+def create_wave_command(name, from_name, start, end, questionnaire_spec):
     """Create the draft wave NAME, by default for the quarter after the previous (or latest) wave."""
-    from survey.errors import ValidationFailed
+    from survey.errors import NotFound, ValidationFailed
     from survey.services import waves
+    from survey.services.questionnaire_editor.drafts import find_version
 
     start_day, end_day = _date(start, "--start"), _date(end, "--end")
     if end_day is not None and start_day is None:
@@ -39,17 +42,18 @@ def create_wave_command(name, from_name, start, end):
     try:
         with session_scope() as session:
             source = wave_or_exit(session, from_name) if from_name else None
+            chosen = find_version(session, questionnaire_spec) if questionnaire_spec else None
             default_start, default_end = waves.next_period(session, source)
             if start_day is None:
                 start_day, end_day = default_start, default_end
             elif end_day is None:
                 end_day = waves.add_months(start_day, 3) - dt.timedelta(days=1)
             wave = waves.create_wave(session, name=name, period_start=start_day, period_end=end_day,
-                                     actor="cli", from_wave=source)
+                                     actor="cli", from_wave=source, questionnaire=chosen)
             line = (f"wave {wave.name} created (draft, {wave.period_start} to {wave.period_end}, "
-                    f"questionnaire v{wave.questionnaire.version}, tier scheme v{wave.tier_scheme.version}"
+                    f"questionnaire {wave.questionnaire.code} v{wave.questionnaire.version}, tier scheme v{wave.tier_scheme.version}"
                     + (f", settings from {source.name})" if source else ", default settings)"))
-    except ValidationFailed as exc:
+    except (ValidationFailed, NotFound) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(line)
 

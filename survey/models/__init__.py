@@ -8,6 +8,7 @@ from survey.models.design import (
     WAVE_STATUSES,
     Question,
     Questionnaire,
+    QuestionnaireDraft,
     Setting,
     Tier,
     TierScheme,
@@ -21,7 +22,7 @@ from survey.models.work import FOLLOWUP_STEPS, CaseEvent, ContactAttempt, Follow
 __all__ = [
     "Answer", "ApiIdempotencyKey", "ApiToken", "AuditEvent", "Base", "Branch", "CaseEvent", "Client", "ContactAttempt", "Draw",
     "FOLLOWUP_STEPS", "FollowUpCase", "Invitation", "LoginThrottle", "MODES", "Message", "QUESTION_TYPES", "Question",
-    "QualityChange", "Questionnaire", "ROLES", "ReserveCase", "Response", "Setting", "SmsMessage", "StaffUser", "Tier",
-    "TierScheme",
+    "QualityChange", "Questionnaire", "QuestionnaireDraft", "ROLES", "ReserveCase", "Response", "Setting", "SmsMessage",
+    "StaffUser", "Tier", "TierScheme",
     "WAVE_STATUSES", "Wave", "utcnow",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import (
     Base,
+    UTCDateTime,
     created,
     fk_id,
     intpk,
@@ -68,6 +69,9 @@ class Questionnaire(Base):
     title_en: Mapped[str128]
     definition: Mapped[jsondict]
     created_at: Mapped[created]
+    # who published this version from the editor, and when (None: loaded from a file by the CLI)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    published_by: Mapped[int | None] = fk_id("staff_users.id")
     questions: Mapped[list[Question]] = relationship(
         back_populates="questionnaire", order_by="Question.position", cascade="all, delete-orphan"
     )
@@ -125,3 +129,18 @@ class Setting(Base):
     value: Mapped[dict] = mapped_column(JSON)
 
 
+class QuestionnaireDraft(Base):
+    """A questionnaire being edited: a definition that may still be incomplete. Published versions live in
+    ``questionnaires`` and never change; publishing a draft makes a new version there and ends the draft."""
+
+    __tablename__ = "questionnaire_drafts"
+
+    id: Mapped[intpk]
+    code: Mapped[str64]
+    definition: Mapped[jsondict]
+    # the published version it was started from (None: a blank draft or an imported file)
+    based_on_id: Mapped[int | None] = fk_id("questionnaires.id")
+    created_at: Mapped[created]
+    created_by: Mapped[int | None] = fk_id("staff_users.id")
+    updated_at: Mapped[created]
+    based_on: Mapped[Questionnaire | None] = relationship()

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey.errors import NotFound, ValidationFailed
+from survey.errors import Conflict, NotFound, ValidationFailed
 from survey.form_values import ascii_int
-from survey.models import Answer, Invitation, Response, StaffUser, Wave
+from survey.models import Answer, Invitation, Questionnaire, Response, StaffUser, Wave
 from survey.services import audit, questionnaires, tiers
 
 DEFAULT_SETTINGS = {
@@ -79,10 +79,11 @@ def create_wave(
     actor: StaffUser | None,
     settings: dict | None = None,
     from_wave: Wave | None = None,
+    questionnaire: Questionnaire | None = None,
 ) -> Wave:
     """A new draft wave; ``from_wave`` gives its settings (but not its plan), questionnaire version
     and tier scheme, else the current questionnaire, the active scheme and the default settings.
-    ``settings`` override either."""
+    ``settings`` override either; ``questionnaire`` (a published version) overrides the questionnaire."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_l("name is required"), [("name", "required")])
@@ -96,14 +97,34 @@ def create_wave(
     else:
         qn_id, scheme_id = questionnaires.current(session).id, tiers.ensure_default_scheme(session).id
         base = dict(DEFAULT_SETTINGS)
+    if questionnaire is not None:
+        qn_id = questionnaire.id
     wave = Wave(name=name, period_start=period_start, period_end=period_end, questionnaire_id=qn_id,
                 tier_scheme_id=scheme_id, status="draft", settings={**base, **(settings or {})},
                 created_by=actor.id if isinstance(actor, StaffUser) else None)
     session.add(wave)
     session.flush()
     audit.record(session, actor, "wave.created", "wave", wave.id, name=name,
-                 from_wave=from_wave.name if from_wave is not None else None)
+                 from_wave=from_wave.name if from_wave is not None else None,
+                 questionnaire=f"{wave.questionnaire.code}:{wave.questionnaire.version}")
     return wave
+
+
+def set_questionnaire(session: Session, wave: Wave, qn: Questionnaire, actor: StaffUser | str) -> None:
+    """Switch a draft wave to another published questionnaire version; from the draw on it is fixed."""
+    if wave.status != "draft":
+        raise Conflict(_l("Wave %(name)s is past its draft (%(status)s): only a draft wave can switch versions.",
+                          name=wave.name, status=wave.status))
+    if qn.id == wave.questionnaire_id:
+        return
+    if session.scalar(select(func.count(Response.id)).where(Response.wave_id == wave.id)):
+        raise Conflict(_l("Wave %(name)s already has answers to its questionnaire version: it cannot switch.",
+                          name=wave.name))
+    old = wave.questionnaire
+    wave.questionnaire = qn
+    session.flush()
+    audit.record(session, actor, "wave.questionnaire_changed", "wave", wave.id,
+                 old=f"{old.code}:{old.version}", new=f"{qn.code}:{qn.version}")
 
 
 def get_wave(session: Session, wave_id: int) -> Wave:

@@ -15,6 +15,7 @@ from survey.services.fieldwork.mail import Mailer, send_invitations
 from survey.services.followup.cases import TOPICS
 from survey.services.lifecycle import settings as lifecycle_settings
 from survey.services.lifecycle import transitions
+from survey.services.questionnaire_editor import drafts as editor_drafts
 from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
@@ -120,4 +121,4 @@ def wave_settings_page(wave_id: int):
     return render_template("staff/wave_settings.html", wave=wave, specs=specs, values=values, problems=problems,
                            groups=lifecycle_settings.GROUPS, editable=lambda s: lifecycle_settings.editable(wave, s),
                            tier_names={t.code: t for t in wave.tier_scheme.tiers}, topics=TOPICS,
-                           topic_label=topic_label), (422 if problems else 200)
+                           topic_label=topic_label, versions=editor_drafts.versions(db)), (422 if problems else 200)

@@ -6,11 +6,12 @@ from flask_login import current_user
 
 from survey.db import get_session
 from survey.errors import ValidationFailed
-from survey.form_values import iso_date
-from survey.models import MODES
+from survey.form_values import ascii_int, iso_date
+from survey.models import MODES, Questionnaire
 from survey.security import AREA_ROLES, roles_required
 from survey.services import invitations, waves
 from survey.services.lifecycle import transitions as lifecycle_transitions
+from survey.services.questionnaire_editor import drafts as editor_drafts
 from survey.staff.blueprint import bp
 
 supervisors_only = roles_required(*AREA_ROLES["supervise"])
@@ -44,12 +45,13 @@ def wave_new():
         start = _parse_date(form.get("period_start", ""), "period_start", problems)
         end = _parse_date(form.get("period_end", ""), "period_end", problems)
         source = form.get("copy_from", "")
+        chosen = _chosen_version(db, form.get("questionnaire_id", ""), problems)
         if not form.get("name", "").strip():
             problems["name"] = _("A name is required.")
         if not problems:
             try:
                 wave = waves.create_wave(db, name=form["name"], period_start=start, period_end=end,
-                                         actor=current_user,
+                                         actor=current_user, questionnaire=chosen,
                                          from_wave=waves.get_wave(db, int(source)) if source.isdigit() else None)
                 db.commit()
                 flash(_("Wave created."))
@@ -58,7 +60,35 @@ def wave_new():
                 db.rollback()
                 problems.update({f: str(exc) for f, _why in exc.problems} or {"name": str(exc)})
     return render_template("staff/wave_new.html", form=form, problems=problems,
-                           earlier=[w for w, _n, _r in waves.list_waves(db)]), (422 if problems else 200)
+                           earlier=[w for w, _n, _r in waves.list_waves(db)],
+                           versions=editor_drafts.versions(db)), (422 if problems else 200)
+
+
+def _chosen_version(db, raw: str, problems: dict):
+    """The questionnaire version picked in a select ("" = the default), or a problem on ``questionnaire_id``."""
+    if not raw:
+        return None
+    qn = db.get(Questionnaire, ascii_int(raw)) if ascii_int(raw) is not None else None
+    if qn is None:
+        problems["questionnaire_id"] = _("Choose a published questionnaire version.")
+    return qn
+
+
+@bp.post("/waves/<int:wave_id>/questionnaire")
+@supervisors_only
+def wave_questionnaire(wave_id: int):
+    """Switch a draft wave to another published questionnaire version (refused from the draw on)."""
+    db = get_session()
+    wave = waves.get_wave(db, wave_id)
+    problems: dict = {}
+    qn = _chosen_version(db, request.form.get("questionnaire_id", ""), problems)
+    if qn is None:
+        flash(problems.get("questionnaire_id") or _("Choose a published questionnaire version."))
+        return redirect(url_for("staff.wave_settings_page", wave_id=wave_id), code=303)
+    waves.set_questionnaire(db, wave, qn, current_user)  # a drawn wave: Conflict, a 409 page saying why
+    db.commit()
+    flash(_("The wave now uses questionnaire %(code)s version %(v)s.", code=qn.code, v=qn.version))
+    return redirect(url_for("staff.wave_settings_page", wave_id=wave_id), code=303)
 
 
 @bp.get("/waves/<int:wave_id>")

@@ -1,13 +1,13 @@
 """api: bearer tokens (hashed) with their rate-limit window, and idempotency keys of API creates
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
