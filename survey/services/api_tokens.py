@@ -8,7 +8,6 @@ lookup stays one indexed equality.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,14 +20,11 @@ from survey.db import writer
 from survey.errors import NotFound, ValidationFailed
 from survey.models import ROLES, ApiToken, StaffUser, utcnow
 from survey.services import audit
+from survey.services.invitations import token_hash  # the one sha256 of a high-entropy secret
 
 PREFIX = "svy_"
 NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 BRANCH = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
-
-def token_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

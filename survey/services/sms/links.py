@@ -28,7 +28,7 @@ def short_code(token: str, key: str) -> str:
 
 
 def code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+    return invitations.token_hash(code)
 
 
 def short_url(base_url: str, code: str) -> str:
