@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser_wait import click_and_load, wait_until_replaced
 from tests.test_demo_pages import walk
 from tests.test_demo_support import build_demo
 
@@ -104,13 +105,7 @@ def sign_in(driver, site: str, demo, username: str) -> None:
 
 def click_and_wait(driver, element) -> None:
     """Click ``element`` and wait for the next page to replace this one."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    page = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    click_and_load(driver, element, timeout=10)
 
 
 def with_lang(url: str, lang: str) -> str:
@@ -188,8 +183,6 @@ def answer_with_keyboard(driver, url: str) -> list[str]:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.wait import WebDriverWait
 
     driver.get(url)
     answered: list[str] = []
@@ -209,7 +202,7 @@ def answer_with_keyboard(driver, url: str) -> list[str]:
         elif kind == "submit":
             page = driver.find_element(By.TAG_NAME, "html")
             ActionChains(driver).send_keys(Keys.ENTER).perform()
-            WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+            wait_until_replaced(driver, page, timeout=10)
             return answered
     raise AssertionError("the submit button was never reached with Tab")
 
@@ -275,8 +268,6 @@ def test_the_client_form_can_be_completed_with_the_keyboard_alone(demo, site, br
 def test_enter_in_a_radio_submits_the_form_not_the_language_switch(demo, site, browser, links):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.wait import WebDriverWait
 
     browser.delete_all_cookies()
     browser.get(f"{site}/s/{links[2]}?lang=en")
@@ -284,7 +275,7 @@ def test_enter_in_a_radio_submits_the_form_not_the_language_switch(demo, site, b
     radio.click()
     page = browser.find_element(By.TAG_NAME, "html")
     radio.send_keys(Keys.ENTER)
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    wait_until_replaced(browser, page, timeout=10)
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert browser.find_elements(By.ID, "problems"), "Enter submitted the form: the missing answers are listed"
 

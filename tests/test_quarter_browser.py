@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from survey.db import session_scope
 from survey.models import Invitation, Response, Wave
 from survey.services.demo import data as demo_data
+from tests.browser_wait import click_and_load
 from tests.test_quality_browser import browser, pytestmark  # noqa: F401  (the Chromium fixture and skip rule)
 
 N_CLIENTS = 1500
@@ -49,24 +50,6 @@ def sign_in(driver, base, username, password):
     driver.find_element(By.ID, "password").send_keys(password)
     click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     assert "/login" not in driver.current_url, driver.find_element(By.TAG_NAME, "main").text
-
-
-def click_and_load(driver, element) -> None:
-    """Click a submit button or link and wait until the next page has replaced this one."""
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    page = driver.find_element(_by().TAG_NAME, "html")
-    element.click()
-
-    def replaced(_driver) -> bool:
-        try:
-            page.is_enabled()  # raises once the old document is gone (stale, or "node not in document")
-        except WebDriverException:
-            return driver.execute_script("return document.readyState") == "complete"
-        return False
-
-    WebDriverWait(driver, 30).until(replaced)
 
 
 def flash(driver) -> str:
