@@ -37,6 +37,18 @@ def blocks(questions, definition: dict) -> list[Block]:
     return out
 
 
+def labels(layout: list[Block], lang: str, interview: bool = False) -> tuple[dict, dict, dict]:
+    """``(numbers, texts, by_code)`` for every question of ``layout``: its block's number, its text as the form
+    names it (a grid item after its grid's text; an interviewer's wording where there is one), itself."""
+    numbers, texts, by_code = {}, {}, {}
+    for b in layout:
+        for q in b.questions:
+            numbers[q.code], by_code[q.code] = b.number, q
+            own = (interview and getattr(q, f"interview_text_{lang}", None)) or getattr(q, f"text_{lang}")
+            texts[q.code] = f"{b.grid['text'][lang]}: {own}" if b.grid else own
+    return numbers, texts, by_code
+
+
 def _answer_words(q, value, lang: str) -> str:
     if value == NA:
         return _("not applicable")

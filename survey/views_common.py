@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey.db import get_session
-from survey.form_blocks import answer_only_if, blocks
+from survey.form_blocks import answer_only_if, blocks, labels
 from survey.i18n import localized
 from survey.labels import label
 from survey.localtime import DEFAULT_TZ, FORMAT, local_time
@@ -73,7 +73,7 @@ def home_for(user) -> str:
 def init_app(app: Flask) -> None:
     # globals, not context: macros imported without context can call them too
     app.jinja_env.globals.update(label=label, localized=localized, mask_phone=mask_phone, problem_text=problem_text, max_text=MAX_TEXT,
-                                 form_blocks=blocks, answer_only_if=answer_only_if, number_hint=number_hint,
+                                 form_blocks=blocks, form_labels=labels, answer_only_if=answer_only_if, number_hint=number_hint,
                                  scale5=SATISFACTION5, area_roles=AREA_ROLES, user_zone=user_zone)
     app.jinja_env.filters["local"] = local_filter
 

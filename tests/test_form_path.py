@@ -120,3 +120,47 @@ def test_the_open_cases_list_comes_in_pages(app, client, db, as_role, monkeypatc
     assert len(second) == 1 and 'rel="prev"' in html and 'rel="next"' not in html
     assert sorted(first + second) == sorted(c.id for c in cases)
     assert listed(url + "&page=abc")[0] == first and listed(url + "&page=99")[0] == second
+
+
+def test_a_blank_forms_questions_are_rendered_once_and_equal_the_full_render(app, client, db):
+    """The questions of a blank form come from the version's kept HTML, byte for byte what the template gives."""
+    from flask import render_template
+
+    from survey.public import blank as blank_module
+    from survey.services.invitations import lookup
+
+    inv, token = make_invitation(db)
+    db.commit()
+    calls = []
+    real = blank_module.render_template
+    blank_module.render_template = lambda *a, **kw: calls.append(a[0]) or real(*a, **kw)
+    try:
+        for lang in ("zh_CN", "en", "zh_CN", "en"):
+            assert client.get(f"/s/{token}?lang={lang}").status_code == 200
+    finally:
+        blank_module.render_template = real
+    assert calls == ["public/_questions.html"] * 2  # once per language, then kept with the version
+
+    link = lookup(db, token).invitation
+    questions = link.wave.questionnaire.questions
+    for lang in ("zh_CN", "en"):
+        with app.test_request_context(f"/s/{token}?lang={lang}"):
+            kw = dict(wave=link.wave, questions=questions, values={}, problems={}, interview=False, action="/s/x")
+            kept = blank_module.blank_questions(link.wave.questionnaire, questions, lang)
+            full = render_template("public/form.html", **kw, blank_questions=None)
+            pasted = render_template("public/form.html", **kw, blank_questions=kept)
+        assert full == pasted and "q_overall" in full
+
+
+def test_answers_and_problems_are_never_served_from_the_kept_blank_form(app, client, db):
+    inv, token = make_invitation(db)
+    db.commit()
+    first = client.get(f"/s/{token}?lang=en").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', first).group(1)
+    page = client.post(f"/s/{token}?lang=en", data={"csrf_token": csrf, "q_courtesy": "4"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert re.search(r'name="q_courtesy" value="4" checked', html)
+    assert 'aria-invalid="true"' in html and 'id="q_overall-error"' in html
+    again = client.get(f"/s/{token}?lang=en").get_data(as_text=True)
+    assert "checked" not in again and "aria-invalid" not in again

@@ -34,7 +34,8 @@ def test_redact(line, expected):
     assert redact(line) == expected
 
 
-def test_access_log_line_holds_the_route_not_the_token():
+@pytest.mark.parametrize("fmt", [None, '%(r)s %({raw_uri}e)s %({Referer}i)s %(U)s %(q)s %(f)s %({x-missing}i)s'])
+def test_access_log_line_holds_the_route_not_the_token(fmt):
     class Req:
         method, path, query, uri, version = "GET", "/s/Zx9secretToken", "lang=en", "/s/Zx9secretToken?lang=en", (1, 1)
         headers = [("REFERER", "https://bank.example/s/Zx9secretToken")]
@@ -46,11 +47,18 @@ def test_access_log_line_holds_the_route_not_the_token():
     environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/s/Zx9secretToken?lang=en", "PATH_INFO": "/s/Zx9secretToken",
                "QUERY_STRING": "lang=en", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.1",
                "HTTP_REFERER": "https://bank.example/s/Zx9secretToken"}
-    logger = RedactingLogger(Config())
+    config = Config()
+    if fmt:
+        config.set("access_log_format", fmt)
+    logger = RedactingLogger(config)
     atoms = logger.atoms(Resp(), Req(), environ, dt.timedelta(milliseconds=5))
-    line = logger.cfg.access_log_format % atoms
+    line = logger.cfg.access_log_format % logger.atoms_wrapper_class(atoms)
     assert "Zx9secretToken" not in line and "/s/<token>" in line
     assert all("Zx9secretToken" not in str(v) for v in atoms.values())
+    if fmt:  # each atom the format names is there (redacted), a header it names but the request lacks is "-"
+        assert line.split() == ["GET", "/s/<token>?lang=en", "HTTP/1.1", "/s/<token>?lang=en",
+                                "https://bank.example/s/<token>", "/s/<token>", "lang=en",
+                                "https://bank.example/s/<token>", "-"]
 
 
 def test_outbox_files_are_private(app, db):

@@ -3,6 +3,7 @@ from flask_babel import get_locale
 
 from survey.db import begin_write, get_session
 from survey.errors import Conflict
+from survey.public.blank import blank_questions
 from survey.public.blueprint import bp
 from survey.services import invitations, responses
 
@@ -35,9 +36,11 @@ def survey_form(token: str):
                 db.rollback()
                 return _closed("used")
             return redirect(url_for("public.thanks"))
+    locale = str(get_locale())
+    blank = blank_questions(inv.wave.questionnaire, questions, locale) if not values and not problems else None
     return render_template(
         "public/form.html", wave=inv.wave, questions=questions, values=values, problems=problems,
-        interview=False, action=url_for("public.survey_form", token=token),
+        interview=False, action=url_for("public.survey_form", token=token), blank_questions=blank,
     ), (422 if problems else 200)
 
 

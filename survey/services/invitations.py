@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
@@ -73,14 +73,15 @@ _LINK = (select(Invitation.id, Invitation.wave_id, Invitation.client_id, Invitat
                 Invitation.used_at, Invitation.expires_at, Invitation.status, Wave.name, Wave.status, Wave.settings, Questionnaire.id,
                 Questionnaire.code,
                 Questionnaire.version, Questionnaire.created_at)
-         .join(Wave, Wave.id == Invitation.wave_id).join(Questionnaire, Questionnaire.id == Wave.questionnaire_id))
+         .join(Wave, Wave.id == Invitation.wave_id).join(Questionnaire, Questionnaire.id == Wave.questionnaire_id)
+         .where(Invitation.token_hash == bindparam("token_hash")))  # built once: no statement or cache key per request
 
 
 def lookup(session: Session, token: str, now: dt.datetime | None = None) -> TokenState:
     """The link's invitation, wave settings and questionnaire version in one query on the unique token hash."""
     if not token or len(token) > 128:
         return TokenState("unknown")
-    row = session.execute(_LINK.where(Invitation.token_hash == token_hash(token))).first()
+    row = session.execute(_LINK, {"token_hash": token_hash(token)}).first()
     if row is None:
         return TokenState("unknown")
     (inv_id, wave_id, client_id, kind, case_id, used_at, expires_at, inv_status, wave_name, wave_status, settings,

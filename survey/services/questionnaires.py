@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +296,8 @@ class FormQuestionnaire:
     title_en: str
     definition: dict
     questions: tuple[FormQuestion, ...]
+    # HTML rendered from this version and kept with it (survey.public.blank: a blank form's questions per language)
+    rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 _forms: dict[tuple, FormQuestionnaire] = {}

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -119,6 +119,16 @@ def _answer_rows(response_id: int, questions: list[Question], values: Mapping[st
     return rows
 
 
+# the statements of every submission, built once (no statement or cache key per request)
+_CLAIM = (update(Invitation)
+          .where(Invitation.id == bindparam("invitation_id"), Invitation.used_at.is_(None))
+          .values(used_at=bindparam("now"), status="done", disposition=bindparam("disposition"))
+          .execution_options(synchronize_session=False))
+_CONTACTED = (update(Client).where(Client.id == bindparam("client_id")).values(last_contacted_at=bindparam("now"))
+              .execution_options(synchronize_session=False))
+_ANSWERS = insert(Answer.__table__)
+
+
 def submit(
     session: Session,
     inv: Invitation | Link,
@@ -145,12 +155,7 @@ def submit(
     shown = conditions.visible(questions, values)
     values = {k: v for k, v in values.items() if k in shown}  # an answer to a hidden question is never stored
     disposition = "1.1" if status == "complete" else "1.2"
-    claimed = session.execute(
-        update(Invitation)
-        .where(Invitation.id == inv.id, Invitation.used_at.is_(None))
-        .values(used_at=now, status="done", disposition=disposition)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = session.execute(_CLAIM, {"invitation_id": inv.id, "now": now, "disposition": disposition}).rowcount
     if claimed != 1:
         raise Conflict(_l("this survey has already been answered"))
     if isinstance(inv, Invitation):  # the caller's object shows the claim without reading it back
@@ -168,9 +173,8 @@ def submit(
         raise Conflict(_l("this survey has already been answered")) from exc
     rows = _answer_rows(response.id, questions, values)
     if rows:
-        session.execute(insert(Answer.__table__), rows)
-    session.execute(update(Client).where(Client.id == inv.client_id).values(last_contacted_at=now)
-                    .execution_options(synchronize_session=False))
+        session.execute(_ANSWERS, rows)
+    session.execute(_CONTACTED, {"client_id": inv.client_id, "now": now})
     if settings is None:
         settings = session.scalar(select(Wave.settings).where(Wave.id == inv.wave_id))
     followup_triggers.on_submitted(session, inv, response, questions, values, settings, now)

@@ -239,13 +239,14 @@ class Cases:
         return int(self.invitation_id.shape[0])
 
 
-def load_cases(session: Session, wave_id: int, items: Sequence[Item] = ()) -> Cases:
+def load_cases(session: Session, wave_id: int, items: Sequence[Item] = (), *, scores: bool = True) -> Cases:
     """Every sample invitation of the wave with its disposition and (when answered) its scores; one select.
 
     The interviewer of a case is the one who entered the response, else the one it is assigned to.
-    Open invitations (no final code yet) get ``OPEN_CODE`` and ``is_open``.
+    Open invitations (no final code yet) get ``OPEN_CODE`` and ``is_open``.  With ``scores=False`` the
+    answers are not read (one row per invitation, no pivot): ``overall`` and ``nps`` are NaN, ``items`` empty.
     """
-    items = list(items)
+    items = list(items) if scores else []
     assigned = StaffUser.__table__.alias("assigned")
     entered = StaffUser.__table__.alias("entered")
     interviewer = func.coalesce(entered.c.employee_code, entered.c.username, assigned.c.employee_code, assigned.c.username)
@@ -255,20 +256,23 @@ def load_cases(session: Session, wave_id: int, items: Sequence[Item] = ()) -> Ca
     stmt = (
         select(Invitation.id, Invitation.client_id, Invitation.tier_code, Client.branch_code, Client.manager_code,
                Invitation.mode, interviewer.label("interviewer"), Invitation.status, Invitation.disposition,
-               Response.status.label("response_status"), *_answer_columns([i.code for i in items]))
+               Response.status.label("response_status"),
+               *(_answer_columns([i.code for i in items]) if scores else ()))
         .select_from(Invitation)
         .join(Client, Client.id == Invitation.client_id)
-        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)  # one response per invitation at most
         .outerjoin(entered, entered.c.id == Response.interviewer_id)
         .outerjoin(assigned, assigned.c.id == Invitation.assigned_to)
-        .outerjoin(Answer, Answer.response_id == Response.id)
-        .outerjoin(Question, Question.id == Answer.question_id)
         .where(Invitation.wave_id == wave_id, Invitation.kind == "sample")
-        .group_by(*keys)
         .order_by(Invitation.id)
     )
+    if scores:
+        stmt = (stmt.outerjoin(Answer, Answer.response_id == Response.id)
+                .outerjoin(Question, Question.id == Answer.question_id).group_by(*keys))
     rows = session.execute(stmt).all()
     cols = list(zip(*rows, strict=True)) if rows else [()] * (12 + len(items))
+    if not scores:
+        cols += [(None,) * len(rows)] * 2
     disposition = np.array([d.strip() if d else "" for d in cols[8]], dtype=object)
     is_open = np.array([not d for d in disposition], dtype=bool)
     disposition[is_open] = OPEN_CODE

@@ -73,7 +73,7 @@ def response_report(session: Session, wave: Wave, by: str = "tier", filters: Fil
 
 
 def _response_report(session: Session, wave: Wave, by: str, filters: Filters) -> ResponseReport:
-    cases = quality_data.load_cases(session, wave.id)
+    cases = quality_data.load_cases(session, wave.id, scores=False)  # dispositions only
     valid = np.array([bool(_VALID.match(c)) for c in cases.disposition], dtype=bool)
     keep = filters.mask(cases) & valid
     codes, is_open = cases.disposition[keep].astype(str), cases.is_open[keep]
