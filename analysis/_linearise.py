@@ -8,6 +8,7 @@ every domain or with a missing value), ``pair = codes * (D + 1) + dcodes``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ def label_codes(name: str, labels: object, n: int | None = None):
         missing = np.isnan(arr)
     elif arr.dtype.kind == "O":
         missing = np.equal(arr, None) | (arr != arr)
+        return _object_codes(name, arr, missing)
     else:
         missing = np.zeros(arr.shape[0], dtype=bool)
     try:
@@ -54,6 +56,23 @@ def label_codes(name: str, labels: object, n: int | None = None):
             f"{name} labels must be mutually comparable (all numbers or all strings)"
         ) from None
     return uniques, inverse.reshape(-1), missing
+
+
+def _object_codes(name: str, arr: np.ndarray, missing: np.ndarray):
+    """``label_codes`` of an object array (a few distinct labels, usually strings) by a dict of its sorted
+    distinct values: what :func:`numpy.unique` gives, without sorting every row by Python comparisons."""
+    values = arr.tolist()
+    distinct = {v for v, m in zip(values, missing.tolist(), strict=True) if not m}
+    try:
+        ordered = sorted(distinct)
+    except TypeError:
+        raise TypeError(f"{name} labels must be mutually comparable (all numbers or all strings)") from None
+    uniques = np.empty(len(ordered), dtype=object)
+    for k, v in enumerate(ordered):
+        uniques[k] = v
+    index = {v: k for k, v in enumerate(ordered)}
+    inverse = np.fromiter(map(index.get, values, itertools.repeat(0, len(values))), dtype=np.intp, count=len(values))
+    return uniques, inverse, missing
 
 
 @dataclass(frozen=True)

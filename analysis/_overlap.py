@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,9 +48,9 @@ def _scores(design: StratifiedDesign, y, codes, D):
 def _codes_for(domain, n, union):
     if domain is None:
         return np.zeros(n, dtype=np.intp)
-    arr = np.asarray(domain, dtype=object)
+    values = np.asarray(domain, dtype=object).tolist()
     index = {lab: k for k, lab in enumerate(union.tolist())}
-    return np.array([index.get(v, union.size) for v in arr.tolist()], dtype=np.intp)
+    return np.fromiter(map(index.get, values, itertools.repeat(union.size, n)), dtype=np.intp, count=n)
 
 
 def overlap_covariance(design_a: StratifiedDesign, ids_a, y_a, design_b: StratifiedDesign, ids_b, y_b, *,

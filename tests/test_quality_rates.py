@@ -98,3 +98,24 @@ def test_csv_download_of_the_rates(wave, client, as_role):
     # an undefined rate is an empty cell in the CSV (one number per cell), never 0 and never "—"
     rates = text.split("\r\n\r\n")[1]
     assert "\r\nGold" + "," * len(quality_rates.RATES) + "\r\n" in rates and "—" not in rates
+
+
+def test_the_in_field_line_equals_the_reports_whole_wave_row(wave, db):
+    """field_progress counts cases per code in the database; the report reads every case: same row, same rates."""
+    from survey.models import Invitation
+
+    wave.status = "in_field"
+    db.add(Invitation(wave_id=wave.id, client_id=make_clients(db, "gold", 1)[0], tier_code="gold", mode="web",
+                      disposition=" 9.99 "))  # an invalid code is left out of both
+    db.commit()
+    with quality_rates.quality_cache.uncached():
+        row = quality_rates.field_progress(db, wave)
+        report = quality_rates.response_report(db, wave).rows[0]
+    every = [c for t in CASES for c in expected_codes(t)]
+    assert row.cases == len(every) and row.open == 2
+    assert row.counts == report.counts and row.cases == report.cases and row.open == report.open
+    assert row.rates.keys() == report.rates.keys()
+    for name, value in row.rates.items():
+        assert (math.isnan(value) and math.isnan(report.rates[name])) or value == report.rates[name], name
+    _counts, expected = rates_for(every, None)
+    assert row.rates["RR1"] == pytest.approx(expected.RR1)

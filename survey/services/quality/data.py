@@ -239,6 +239,21 @@ class Cases:
         return int(self.invitation_id.shape[0])
 
 
+def final_codes(dispositions) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, is_open)``: each case's final code (blanks trimmed), ``OPEN_CODE`` where there is none yet."""
+    codes = np.array([d.strip() if d else "" for d in dispositions], dtype=object)
+    is_open = np.array([not d for d in codes], dtype=bool)
+    codes[is_open] = OPEN_CODE
+    return codes, is_open
+
+
+def disposition_counts(session: Session, wave_id: int) -> dict[str | None, int]:
+    """``{disposition as stored: sample cases}`` of the wave (None: no final code yet); one grouped query."""
+    return dict(session.execute(
+        select(Invitation.disposition, func.count()).where(Invitation.wave_id == wave_id, Invitation.kind == "sample")
+        .group_by(Invitation.disposition)).all())
+
+
 def load_cases(session: Session, wave_id: int, items: Sequence[Item] = (), *, scores: bool = True) -> Cases:
     """Every sample invitation of the wave with its disposition and (when answered) its scores; one select.
 
@@ -273,9 +288,7 @@ def load_cases(session: Session, wave_id: int, items: Sequence[Item] = (), *, sc
     cols = list(zip(*rows, strict=True)) if rows else [()] * (12 + len(items))
     if not scores:
         cols += [(None,) * len(rows)] * 2
-    disposition = np.array([d.strip() if d else "" for d in cols[8]], dtype=object)
-    is_open = np.array([not d for d in disposition], dtype=bool)
-    disposition[is_open] = OPEN_CODE
+    disposition, is_open = final_codes(cols[8])
     return Cases(
         invitation_id=np.array(cols[0], dtype=np.int64),
         client_id=np.array(cols[1], dtype=np.int64),

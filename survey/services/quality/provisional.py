@@ -31,6 +31,6 @@ def in_field(session: Session, waves: list[Wave]) -> list[FieldStatus]:
     for wave in waves:
         if wave.status != IN_FIELD:
             continue
-        whole = quality_rates.response_report(session, wave).rows[0]
+        whole = quality_rates.field_progress(session, wave)
         out.append(FieldStatus(wave, whole.rates["RR1"], whole.open))
     return out

@@ -72,15 +72,39 @@ def response_report(session: Session, wave: Wave, by: str = "tier", filters: Fil
     return replace(rep, wave=wave)
 
 
+def _wave_e(codes: np.ndarray) -> float | None:
+    """``e`` of the whole wave (proportional), None when undefined."""
+    total = analysis.disposition_counts(codes).as_dict()
+    with quiet():
+        whole = analysis.response_rates(**{k: total[k] for k in GROUPS if k != "NE"}, NE=total["NE"])
+    return float(whole.e) if np.isfinite(whole.e) else None
+
+
+def field_progress(session: Session, wave: Wave) -> RateRow:
+    """The wave's total row of :func:`response_report` (no filter), from a count of cases per final code.
+
+    One grouped query on the wave's invitations, not a read of every case: the in-field line of the
+    quality pages needs only this row.  Remembered while the wave's data are unchanged.
+    """
+    return quality_cache.remembered(session, ("field progress", wave.id), [wave.id],
+                                    lambda: _field_progress(session, wave))
+
+
+def _field_progress(session: Session, wave: Wave) -> RateRow:
+    found = quality_data.disposition_counts(session, wave.id)
+    codes = np.repeat(np.array(list(found) or [""], dtype=object), list(found.values()) or [0])
+    codes, is_open = quality_data.final_codes(codes)
+    valid = np.array([bool(_VALID.match(c)) for c in codes], dtype=bool)
+    codes, is_open = codes[valid].astype(str), is_open[valid]
+    return _row(ALL, codes, is_open, _wave_e(codes))
+
+
 def _response_report(session: Session, wave: Wave, by: str, filters: Filters) -> ResponseReport:
     cases = quality_data.load_cases(session, wave.id, scores=False)  # dispositions only
     valid = np.array([bool(_VALID.match(c)) for c in cases.disposition], dtype=bool)
     keep = filters.mask(cases) & valid
     codes, is_open = cases.disposition[keep].astype(str), cases.is_open[keep]
-    total = analysis.disposition_counts(codes).as_dict()
-    with quiet():
-        whole = analysis.response_rates(**{k: total[k] for k in GROUPS if k != "NE"}, NE=total["NE"])
-    e = float(whole.e) if np.isfinite(whole.e) else None
+    e = _wave_e(codes)
     rows = [_row(ALL, codes, is_open, e)]
     labels = np.array([NONE_LABEL if v is None else v for v in getattr(cases, by)[keep]], dtype=object)
     order = sorted(set(labels.tolist()), key=lambda v: (v == NONE_LABEL, v))

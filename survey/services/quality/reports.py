@@ -8,7 +8,9 @@ Holm-adjusted across tiers.
 
 from __future__ import annotations
 
+import threading
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -139,9 +141,25 @@ class Change:
         return self.significant and self.diff < 0
 
 
+_designs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # WaveData -> {single_unit_stratum: design}
+_designs_lock = threading.Lock()
+
+
 def design_of(data: WaveData, single_unit_stratum: str = "nan") -> analysis.StratifiedDesign:
     """The wave's stratified design: strata = tiers, N_h from the draw (or the client file), weights N_h/r_h,
-    or the raked weights with their calibration variables when the data carry a raking."""
+    or the raked weights with their calibration variables when the data carry a raking.
+
+    Built once per ``data`` object (kept while it lives): the trends pair one wave with every other."""
+    with _designs_lock:
+        found = _designs.get(data, {}).get(single_unit_stratum)
+    if found is None:
+        found = _design_of(data, single_unit_stratum)
+        with _designs_lock:
+            found = _designs.setdefault(data, {}).setdefault(single_unit_stratum, found)
+    return found
+
+
+def _design_of(data: WaveData, single_unit_stratum: str) -> analysis.StratifiedDesign:
     present = set(data.tier.tolist())
     sizes = {t: n for t, n in data.population.items() if t in present}
     if data.raking is not None:
