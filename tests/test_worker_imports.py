@@ -49,3 +49,38 @@ def test_a_loaded_and_warmed_app_serving_forms_has_no_heavy_library(tmp_path):
 
 def test_the_estimates_load_scipy_when_they_run(tmp_path):
     assert "scipy" in loaded_after(tmp_path, "estimate")
+
+
+QUALITY = """
+import gc, json, sys
+from survey import create_app, migrate
+from survey.db import get_engine, session_scope
+from survey.serve import warm_master
+from tests.factories import make_user
+app = create_app({"ENV_MODE": "testing", "SECRET_KEY": "x", "DATABASE_URL": sys.argv[1], "WTF_CSRF_ENABLED": False})
+with app.app_context():
+    migrate.upgrade(get_engine())
+    with session_scope() as s:
+        make_user(s, "quality", username="analyst", password="review-pass-7731")
+warm_master(app)
+frozen_by_master = gc.get_freeze_count()
+freezes, real_freeze = [], gc.freeze
+gc.freeze = lambda: freezes.append(1) or real_freeze()
+client = app.test_client()
+assert client.post("/login", data={"username": "analyst", "password": "review-pass-7731"}).status_code == 302
+before = "scipy" in sys.modules
+assert client.get("/quality/").status_code == 200
+after_first = gc.get_freeze_count()
+assert client.get("/quality/trends").status_code == 200
+print(json.dumps([before, "scipy" in sys.modules, frozen_by_master, after_first, len(freezes)]))
+"""
+
+
+def test_a_workers_first_quality_page_loads_scipy_once_and_freezes_it_out_of_the_collector(tmp_path):
+    out = subprocess.run([sys.executable, "-c", QUALITY, f"sqlite:///{tmp_path}/q.sqlite"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    scipy_before, scipy_after, by_master, after_first, freezes = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not scipy_before and scipy_after
+    assert after_first > by_master  # scipy's objects and the rest joined the frozen generation
+    assert freezes == 1  # once per process, not on the second page
