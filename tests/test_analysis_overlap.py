@@ -5,7 +5,6 @@ Var(ybar_b - ybar_a) = S_a^2/n_a + S_b^2/n_b - 2 m S_ab / (n_a n_b), S_ab the co
 unit's two answers (estimated on the m matched units).
 """
 
-import time
 
 import numpy as np
 import pytest
@@ -100,9 +99,7 @@ def test_simulated_panel_overlap_se_is_within_ten_percent_of_the_true_sd():
     """
     rng = np.random.default_rng(20261201)
     reps, n, m, rho = 2000, 120, 60, 0.6
-    started = time.process_time()
     sd, se_overlap, se_indep = simulate_panel(rng, reps, n, m, rho)
-    assert time.process_time() - started < 60  # a bound, not a timing assertion on the result
     overlap_error = abs(np.sqrt(np.mean(se_overlap**2)) / sd - 1)
     indep_error = abs(np.sqrt(np.mean(se_indep**2)) / sd - 1)
     assert overlap_error < 0.10
