@@ -167,7 +167,8 @@ def load_responses(session: Session, wave_ids: Sequence[int], items: Sequence[It
         .outerjoin(StaffUser, StaffUser.id == Response.interviewer_id)
         .outerjoin(Answer, Answer.response_id == Response.id)
         .outerjoin(Question, Question.id == Answer.question_id)
-        .where(Response.wave_id.in_(wave_ids), Invitation.kind == "sample", Response.status.in_(RESPONDENT_STATUSES))
+        .where(Response.wave_id.in_(wave_ids), Invitation.wave_id.in_(wave_ids),  # the second lets the wave's index
+               Invitation.kind == "sample", Response.status.in_(RESPONDENT_STATUSES))  # narrow the invitations too
         .group_by(*keys)
         .order_by(Response.wave_id, Response.id)
     )
@@ -275,7 +276,8 @@ def load_cases(session: Session, wave_id: int, items: Sequence[Item] = (), *, sc
                *(_answer_columns([i.code for i in items]) if scores else ()))
         .select_from(Invitation)
         .join(Client, Client.id == Invitation.client_id)
-        .outerjoin(Response, Response.invitation_id == Invitation.id)  # one response per invitation at most
+        # one response per invitation at most, of the invitation's wave (the wave's index narrows the join)
+        .outerjoin(Response, and_(Response.invitation_id == Invitation.id, Response.wave_id == wave_id))
         .outerjoin(entered, entered.c.id == Response.interviewer_id)
         .outerjoin(assigned, assigned.c.id == Invitation.assigned_to)
         .where(Invitation.wave_id == wave_id, Invitation.kind == "sample")
