@@ -53,7 +53,10 @@ def gateway(app):
 def wave_in_field(runner, tmp_path, name="2026-Q4") -> str:
     ok(runner, "import-clients", client_file(tmp_path))
     ok(runner, "create-wave", name, "--start", "2026-10-01")
-    ok(runner, "wave-settings", name, "--set", "web_enabled=true", "--set", "reminder_after_days=1")
+    # text messages around the clock: these journeys run at whatever hour the suite does (the calling-hours
+    # rule for text messages has its own tests, on a fixed clock, in test_sms_hours.py)
+    ok(runner, "wave-settings", name, "--set", "web_enabled=true", "--set", "reminder_after_days=1",
+       "--set", "calling_hours=0-24")
     ok(runner, "plan", name, "--take-all", "diamond", "--confirm")  # every client of the file is in the sample
     ok(runner, "draw", name, "--seed", "7", "--confirm")
     return ok(runner, "open-fieldwork", name)
@@ -111,7 +114,7 @@ def test_reminders_go_by_the_same_channel_with_the_same_short_link(app, db, runn
     ok(runner, "send-invitations", "2026-Q4")
     first = {m["to"]: m["text"] for m in gateway.received}
     assert "0 reminder(s) sent (0 by e-mail, 0 by SMS)" in ok(runner, "send-reminders")  # not due yet
-    assert remind(app, db) == (5, {"sms": 3, "failed": [], "sms_error": None})
+    assert remind(app, db) == (5, {"sms": 3, "failed": [], "sms_error": None, "waiting": []})
     reminders = gateway.received[3:]
     assert len(reminders) == 3
     for m in reminders:
@@ -181,7 +184,7 @@ def test_a_stop_reply_opts_the_client_out_and_reminders_skip_them(app, db, runne
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "client.opted_out", AuditEvent.entity_id == str(c.id)))
     assert event.details["via"] == "sms_reply" and event.details["invitations_closed"] == [inv.id]
     before = len(gateway.received)
-    assert remind(app, db) == (4, {"sms": 2, "failed": [], "sms_error": None})
+    assert remind(app, db) == (4, {"sms": 2, "failed": [], "sms_error": None, "waiting": []})
     assert len(gateway.received) == before + 2
     assert len(gateway.sent_to("+8613800000001")) == 1  # the invitation only, no reminder
 
@@ -242,7 +245,8 @@ def test_opted_out_clients_get_nothing(app, db, runner, tmp_path, gateway):
                     + "S009,客户S009,13800000009,,BJ01,RM001,5000000,web,短信,,否\n", encoding="utf-8")
     ok(runner, "import-clients", str(path))
     ok(runner, "create-wave", "W", "--start", "2026-10-01")
-    ok(runner, "wave-settings", "W", "--set", "web_enabled=true", "--set", "reminder_after_days=1")
+    ok(runner, "wave-settings", "W", "--set", "web_enabled=true", "--set", "reminder_after_days=1",
+       "--set", "calling_hours=0-24")
     ok(runner, "plan", "W", "--take-all", "diamond", "--confirm")
     ok(runner, "draw", "W", "--seed", "7", "--confirm")
     ok(runner, "open-fieldwork", "W")
@@ -251,7 +255,7 @@ def test_opted_out_clients_get_nothing(app, db, runner, tmp_path, gateway):
     assert r.json == {"opt_out": True, "clients": 1, "opted_out": 1}
     assert "1 invitation(s) sent" in ok(runner, "send-invitations", "W")
     assert [m["to"] for m in gateway.received] == ["+8613800000001"]
-    assert remind(app, db) == (1, {"sms": 1, "failed": [], "sms_error": None})
+    assert remind(app, db) == (1, {"sms": 1, "failed": [], "sms_error": None, "waiting": []})
     assert gateway.sent_to("+8613800000009") == []
 
 

@@ -14,16 +14,19 @@ def echo_mail(result) -> None:
     click.echo(f"{result.sent} invitation(s) sent ({result.reused} with the link already issued"
                + (f", {len(result.reissued)} with a reissued link" if result.reissued else "")
                + f"; {result.sent - result.sms} by e-mail, {result.sms} by SMS)")
-    echo_sms_failures(result.failed, result.sms_error)
+    echo_sms_failures(result.failed, result.sms_error, result.waiting)
     if result.held:
         click.echo(f"{len(result.held)} case(s) held back: their link was handed out and cannot be written "
                    "again; --reissue replaces it (the old link stops working)")
 
 
-def echo_sms_failures(failed: list, error: str | None) -> None:
+def echo_sms_failures(failed: list, error: str | None, waiting: list = ()) -> None:
     if failed:
         click.echo(f"{len(failed)} text message(s) not taken by the SMS gateway ({error}); "
                    "the next run tries them again", err=True)
+    if waiting:
+        click.echo(f"{len(waiting)} text message(s) wait for the wave's calling hours in the client's branch zone; "
+                   "a run within them sends them")
 
 
 @click.command("send-invitations")
@@ -68,7 +71,7 @@ def send_reminders_command(wave):
         n = send_reminders(session, Mailer.from_config(current_app.config), wave=target, progress=bar, report=report)
     bar.close()
     click.echo(f"{n} reminder(s) sent ({n - report['sms']} by e-mail, {report['sms']} by SMS)")
-    echo_sms_failures(report["failed"], report["sms_error"])
+    echo_sms_failures(report["failed"], report["sms_error"], report["waiting"])
 
 
 @click.command("assign-cases")

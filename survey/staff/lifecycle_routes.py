@@ -69,6 +69,9 @@ def _flash_mail(sent) -> None:
     if sent.failed:
         flash(_("%(n)s text message(s) were not taken by the SMS gateway (%(error)s): the next sending tries them again.",
                 n=len(sent.failed), error=sent.sms_error or ""))
+    if sent.waiting:
+        flash(_("%(n)s text message(s) wait for calling hours: a sending within them sends them.",
+                n=len(sent.waiting)))
     if sent.reissued:
         flash(_("%(n)s link(s) reissued: the old links no longer work.", n=len(sent.reissued)))
     if sent.held:

@@ -6,7 +6,8 @@ out through SMTP with ``SMTP_HOST`` configured; without it (demo, tests) each is
 ``OUTBOX_DIR`` as an ``.eml`` file.  Every e-mail carries an opt-out link that works without
 login, and is recorded in ``messages``.  A text message goes through the SMS gateway (or its
 outbox) with a short link and a reply keyword to opt out (``services.sms``), and is recorded
-in ``sms_messages`` and as a contact attempt.
+in ``sms_messages`` and as a contact attempt.  Text messages go out within the wave's calling hours in
+the client's branch zone only; outside them a case waits (``waiting``) for the next run.
 
 Sending never invalidates a link already handed out.  Links are issued with the app's secret
 key (``invitations.issue_token(key=...)``), so a reminder or a resend writes the *same* link
@@ -30,10 +31,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from survey.errors import Conflict
+from survey.localtime import DEFAULT_TZ, hours_text, local_time, zone
 from survey.models import Client, Invitation, Message, Wave, utcnow
 from survey.services import audit, invitations, job_lock
 from survey.services.fieldwork.optout import optout_token
-from survey.services.fieldwork.queue import wave_settings
+from survey.services.fieldwork.queue import branch_zones, next_window, wave_settings, within_hours
 from survey.services.private_files import write_private
 from survey.services.sms import send as sms_send
 from survey.services.sms.channel import channel_of
@@ -130,15 +132,29 @@ class SendResult:
     sms: int = 0
     failed: list[int] = field(default_factory=list)
     sms_error: str | None = None
+    waiting: list[int] = field(default_factory=list)  # text messages outside calling hours: the next run sends them
 
 
 class _Sms:
-    """The text messages of one run: counts, refusals, and a gateway that is down stops the rest."""
+    """The text messages of one run: counts, refusals, cases outside calling hours, and a gateway that is
+    down stops the rest."""
 
     def __init__(self):
-        self.sent, self.failed, self.error, self.down = 0, [], None, False
+        self.sent, self.failed, self.error, self.down, self.waiting = 0, [], None, False, []
+        self._zones: dict[str, str] | None = None
+
+    def opens_at(self, session: Session, inv: Invitation, now: dt.datetime) -> tuple[dt.datetime, str]:
+        """When the wave's calling hours next open in the client's branch zone (``now`` when open), and the zone."""
+        if self._zones is None:
+            self._zones = branch_zones(session)
+        tz = self._zones.get(inv.client.branch_code) or DEFAULT_TZ
+        hours = wave_settings(inv.wave)["calling_hours"]
+        return (now if within_hours(now, tz, hours) else next_window(now, tz, hours)), tz
 
     def deliver(self, session: Session, mailer: Mailer, inv: Invitation, kind: str, token: str, now) -> bool:
+        if self.opens_at(session, inv, now)[0] > now:
+            self.waiting.append(inv.id)
+            return False
         if self.down:
             self.failed.append(inv.id)
             return False
@@ -215,11 +231,12 @@ def send_invitations(session: Session, wave: Wave, mailer: Mailer, *, now: dt.da
         if progress:
             progress("invitations", i, len(cases))
     audit.record(session, actor, "fieldwork.invitations_sent", "wave", wave.id, count=sent, reused=reused,
-                 held=len(held), sms=sms.sent, sms_failed=len(sms.failed), sms_error=sms.error)
+                 held=len(held), sms=sms.sent, sms_failed=len(sms.failed), sms_error=sms.error,
+                 sms_waiting=len(sms.waiting))
     if reissued:
         audit.record(session, actor, "fieldwork.links_reissued", "wave", wave.id, count=len(reissued),
                      invitations=reissued[:500])
-    return SendResult(sent, reused, reissued, held, sms.sent, sms.failed, sms.error)
+    return SendResult(sent, reused, reissued, held, sms.sent, sms.failed, sms.error, sms.waiting)
 
 
 def resend(session: Session, inv: Invitation, mailer: Mailer, *, actor: object, reissue: bool = False,
@@ -235,6 +252,11 @@ def resend(session: Session, inv: Invitation, mailer: Mailer, *, actor: object, 
         sms = _Sms()
         if not _deliver(session, mailer, inv, "invitation" if inv.last_message_at is None else "reminder", token, now,
                         sms):
+            if sms.waiting:
+                opens, tz = sms.opens_at(session, inv, now)
+                raise Conflict(_l("text messages go out within calling hours (%(hours)s, %(zone)s): from %(when)s",
+                                  hours=hours_text(wave_settings(inv.wave)["calling_hours"]), zone=zone(tz).key,
+                                  when=local_time(opens, tz, named=False)))
             raise Conflict(_l("the SMS gateway did not take the message: %(error)s", error=sms.error or ""))
     audit.record(session, actor, "fieldwork.invitation_resent", "invitation", inv.id, how=how)
     return how
@@ -247,7 +269,8 @@ def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None
     (a new one only when it has expired), and a link that cannot be written again is not replaced.
 
     Returns the number sent; ``report``, when given, is filled with ``sms`` (how many by text
-    message), ``failed`` (cases whose text message the gateway did not take) and ``sms_error``."""
+    message), ``failed`` (cases whose text message the gateway did not take), ``sms_error`` and
+    ``waiting`` (cases whose text message waits for calling hours)."""
     now = now or utcnow()
     job_lock.hold(session, "send-reminders")
     due = []
@@ -268,8 +291,9 @@ def send_reminders(session: Session, mailer: Mailer, *, wave: Wave | None = None
             progress("reminders", i, len(due))
     session.flush()
     audit.record(session, "mailer", "fieldwork.reminders_sent", "wave", wave.id if wave else "all", count=sent,
-                 held=len(due) - sent, sms=sms.sent, sms_failed=len(sms.failed), sms_error=sms.error)
+                 held=len(due) - sent, sms=sms.sent, sms_failed=len(sms.failed), sms_error=sms.error,
+                 sms_waiting=len(sms.waiting))
     if report is not None:
-        report.update(sms=sms.sent, failed=sms.failed, sms_error=sms.error)
+        report.update(sms=sms.sent, failed=sms.failed, sms_error=sms.error, waiting=sms.waiting)
     return sent
 
