@@ -277,3 +277,42 @@ def test_the_wave_page_button_sends_by_each_clients_channel(app, db, runner, cli
     assert "Text message (client file) · English" in found
     assert "Default: e-mail, else text message" in client.get("/cases/clients?q=S002").get_data(as_text=True)
     assert "默认：电子邮件，无邮箱则短信" in client.get("/cases/clients?q=S002&lang=zh_CN").get_data(as_text=True)
+
+
+def test_a_reply_finds_its_clients_through_indexes_not_by_reading_the_client_file(app, db):
+    """clients_of looks clients up by phone (ix_clients_phone, migration 0010) and texted numbers; the plan of
+    its query reads no table in full (PostgreSQL is told to avoid sequential scans where it can, as it would
+    with a big file)."""
+    from sqlalchemy import text
+
+    from survey.services.sms.receipts import clients_of
+    from tests.conftest import is_postgres
+    from tests.factories import make_client
+
+    for i in range(30):
+        make_client(db, phone=f"1380000{i:04d}")
+    db.commit()
+    seen = []
+    engine = db.get_bind()
+    from sqlalchemy import event
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if "FROM clients" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        found = clients_of(db, "+8613800000007")
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    assert [c.phone for c in found] == ["13800000007"]
+    statement, parameters = seen[-1]
+    conn = db.connection()
+    if is_postgres():
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+        assert "Seq Scan on clients" not in plan and "ix_clients_phone" in plan, plan
+    else:
+        plan = "\n".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+        assert "SCAN clients" not in plan and "ix_clients_phone" in plan, plan
+    db.rollback()

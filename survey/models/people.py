@@ -26,7 +26,7 @@ class Client(Base):
     id: Mapped[intpk]
     client_no: Mapped[str32] = mapped_column(unique=True)
     name: Mapped[str128]
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)  # SMS replies find their clients by it
     email: Mapped[str | None] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(String(255))
     branch_code: Mapped[str32] = mapped_column(index=True)

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from survey.errors import NotFound, ValidationFailed
@@ -112,8 +112,9 @@ class Reply:
 def clients_of(session: Session, e164: str) -> list[Client]:
     """The clients a reply from ``e164`` comes from: those we texted at that number, and those whose file holds it."""
     texted = select(SmsMessage.client_id).where(SmsMessage.recipient == e164)
-    return list(session.scalars(select(Client).where(
-        or_(Client.id.in_(texted), Client.phone.in_(phone_spellings(e164)))).order_by(Client.id)))
+    on_file = select(Client.id).where(Client.phone.in_(phone_spellings(e164)))
+    # a UNION of two index lookups (sms_messages.recipient, clients.phone), not an OR over the client file
+    return list(session.scalars(select(Client).where(Client.id.in_(union(texted, on_file))).order_by(Client.id)))
 
 
 def record_reply(session: Session, payload: dict, *, now: dt.datetime | None = None) -> Reply:
