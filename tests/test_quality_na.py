@@ -75,3 +75,15 @@ def test_exports_carry_grid_items_na_and_the_questionnaire_version(answered, run
     assert runner.invoke(args=["export", answered.name, "--format", "csv", "--out", str(csv_out)]).exit_code == 0
     table = pd.read_csv(csv_out, encoding="utf-8-sig")
     assert list(table["services.online_na"].fillna(-1)).count(1) == 3 and set(table["questionnaire_version"]) == {1}
+
+
+def test_the_cli_report_carries_the_service_items_with_their_not_applicable_share(answered, runner, tmp_path):
+    wave = answered
+    out = tmp_path / "report.html"
+    result = runner.invoke(args=["report", wave.name, "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<h2>Service items</h2>" in html and '<table id="drivers">' in html
+    rows = table_rows(html, "drivers")
+    assert rows["Online banking"][0][0] == "3.60" and rows["Online banking"][-1] == ("38%", "n = 3")
+    assert rows["Cash machines"][-1][0] == "100%"

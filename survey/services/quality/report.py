@@ -1,4 +1,4 @@
-"""The wave report: the overview and every trend as one self-contained HTML file (``survey report``)."""
+"""The wave report: the overview, every trend and the service items as one self-contained HTML file (``survey report``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from survey.models import Wave
 from survey.services import charts
 from survey.services.quality import provisional as quality_provisional
 from survey.services.quality import reports as quality_reports
+from survey.services.quality import scorecards as quality_scorecards
 from survey.services.quality import tables
 from survey.services.quality import trends as quality_trends
 from survey.services.quality.reports import MEASURES, Filters
@@ -42,7 +43,9 @@ def render_report(session: Session, wave: Wave) -> str:
         tr = quality_trends.trends(session, m, Filters(), wave_ids=upto)
         table = tables.trend_table(tr)
         sections.append((table, trend_chart(tr, table, id_prefix=f"{m}-") if tr.series else ""))
+    drivers = quality_scorecards.driver_report(session, wave, Filters())
     css = (Path(current_app.static_folder) / "app.css").read_text(encoding="utf-8")
     return render_template("quality/report.html", wave=wave, ov=ov, overview=tables.overview_tables(ov),
                            sections=sections, css=css, mode_label=tables.mode_label,
+                           items=tables.driver_table(drivers) if drivers.rows else None,
                            field=quality_provisional.in_field(session, shown))
