@@ -6,6 +6,7 @@ import datetime as dt
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -94,3 +95,25 @@ def test_digest_writes_one_message_per_owner_to_the_outbox(app, runner, db):
     bodies = {m["To"]: m.get_content() for m in (message_from_bytes(f.read_bytes(), policy=default) for f in files)}
     assert f"#{case.id}" in bodies["qa1@bank.example"] and "OVERDUE" in bodies["qa1@bank.example"]
     assert "Waiting to be accepted" in bodies["sup1@bank.example"]
+    # times in the reader's zone (no branch: the bank's), named once; never UTC
+    qa = bodies["qa1@bank.example"]
+    assert "截至 2026-11-04 08:00 Asia/Shanghai" in qa and "times in Asia/Shanghai" in qa and "UTC" not in qa
+    db.expire_all()
+    due = db.get(FollowUpCase, case.id).step_deadline
+    due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+    assert f"due {due.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}" in qa
+
+
+def test_a_digest_gives_times_in_the_readers_branch_zone(db):
+    from survey.services.followup import escalation
+    from tests.factories_fieldwork import branch
+
+    branch(db, "UR01", "Asia/Urumqi")
+    head = make_user(db, "quality", username="qa-urumqi", branch_code="UR01")
+    case = make_case(db)
+    followup_steps.advance(db, case, "accepted", {"owner_id": str(head.id)}, actor=make_user(db, "supervisor"), now=T0)
+    db.flush()
+    now = dt.datetime(2026, 11, 3, 18, 30, tzinfo=dt.UTC)  # 00:30 on the 4th in Urumqi, 02:30 in Shanghai
+    digest = next(d for d in escalation.digests(db, now=now) if d.recipient.id == head.id)
+    assert "截至 2026-11-04 00:30 Asia/Urumqi" in digest.body and "2026-11-04" in digest.subject
+    db.rollback()

@@ -18,7 +18,8 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import Client, FollowUpCase, Message, StaffUser
+from survey.localtime import DEFAULT_TZ, local_time, zone
+from survey.models import Branch, Client, FollowUpCase, Message, StaffUser
 from survey.services import job_lock
 from survey.services.fieldwork.mail import Mailer
 from survey.services.followup.cases import add_event, escalation_delay_hours
@@ -73,21 +74,26 @@ class Digest:
     case_ids: list[int]
 
 
-def _line(case: FollowUpCase, client: Client, now: dt.datetime) -> str:
+def _line(case: FollowUpCase, client: Client, now: dt.datetime, tz: str) -> str:
     due = case.step_deadline
+    if due is not None and due.tzinfo is None:
+        due = due.replace(tzinfo=dt.UTC)
     late = " 已逾期 OVERDUE" if due is not None and due < now else ""
-    due_text = due.strftime("%Y-%m-%d %H:%M UTC") if due else "-"
+    due_text = local_time(due, tz, named=False) if due else "-"
     return f"  #{case.id} {client.client_no} {case.tier_code} {STEP_WORDS[case.step]} · 期限 due {due_text}{late}"
 
 
 def digests(session: Session, *, now: dt.datetime) -> list[Digest]:
     """One digest per staff member with something to do: their own cases; for supervisors the
-    unaccepted and overdue cases; for branch heads the cases escalated from their branch."""
+    unaccepted and overdue cases; for branch heads the cases escalated from their branch.
+
+    Times are in the recipient's branch zone (staff without a branch: the bank's zone), named once."""
     rows = session.execute(
         select(FollowUpCase, Client).join(Client, Client.id == FollowUpCase.client_id)
         .where(FollowUpCase.step != "closed").order_by(FollowUpCase.step_deadline, FollowUpCase.id)
     ).all()
     staff = list(session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)))
+    zones = dict(session.execute(select(Branch.code, Branch.timezone)).all())
     out = []
     for user in staff:
         sections = []
@@ -108,10 +114,13 @@ def digests(session: Session, *, now: dt.datetime) -> list[Digest]:
         if not sections:
             continue
         ids = sorted({c.id for _t, items in sections for c, _cl in items})
-        lines = [f"{user.display_name}:", "", f"截至 {now:%Y-%m-%d %H:%M} UTC 的跟进案件 / Follow-up cases as of then", ""]
+        tz = zone(zones.get(user.branch_code or "") or DEFAULT_TZ).key
+        lines = [f"{user.display_name}:", "", f"截至 {local_time(now, tz)} 的跟进案件 / Follow-up cases as of then "
+                                              f"(时间均为 {tz} / times in {tz})", ""]
         for title, items in sections:
-            lines += [f"{title} ({len(items)})", *(_line(c, cl, now) for c, cl in items), ""]
-        out.append(Digest(user, f"跟进案件日报 Follow-up digest {now:%Y-%m-%d}: {len(ids)}", "\n".join(lines), ids))
+            lines += [f"{title} ({len(items)})", *(_line(c, cl, now, tz) for c, cl in items), ""]
+        day = local_time(now, tz, "%Y-%m-%d", named=False)
+        out.append(Digest(user, f"跟进案件日报 Follow-up digest {day}: {len(ids)}", "\n".join(lines), ids))
     return out
 
 
