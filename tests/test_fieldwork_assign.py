@@ -5,6 +5,7 @@ import pytest
 from survey.errors import ValidationFailed
 from survey.models import AuditEvent, Invitation
 from survey.services.fieldwork import assign
+from tests.factories import make_client
 from tests.factories_fieldwork import branch, field_case, field_wave, interviewer
 
 
@@ -78,3 +79,20 @@ def test_manual_reassignment_refuses_the_own_manager_and_is_audited(db):
     assert db.query(AuditEvent).filter_by(action="fieldwork.reassigned").count() == 2
     with pytest.raises(ValidationFailed):
         assign.reassign(db, wave, [], a, "supervisor")
+
+
+def test_clients_invited_by_hand_for_a_call_or_visit_are_assigned_like_sample_cases(db):
+    from survey.services import invitations
+
+    wave = field_wave(db)
+    branch(db, "BJ01")
+    worker = interviewer(db, code="INT031", branch_code="BJ01")
+    sampled = field_case(db, wave, manager_code="RM002")
+    extra = make_client(db, manager_code="RM002")  # a client of the file outside the sample
+    (hand, _token), = invitations.invite_clients(db, wave, [extra.client_no], mode="phone", ttl_days=30, actor=None)
+    db.commit()
+    assert hand.kind == "hand"
+    assert sorted(c.id for c in assign.unassigned_cases(db, wave)) == sorted([sampled.id, hand.id])
+    result = assign.auto_assign(db, wave, "test")
+    db.commit()
+    assert result.assigned == 2 and {sampled.assigned_to, db.get(Invitation, hand.id).assigned_to} == {worker.id}

@@ -13,7 +13,7 @@ import sampling
 from survey.errors import ValidationFailed
 from survey.models import Client, Invitation, StaffUser, Wave
 from survey.services import audit
-from survey.services.fieldwork.queue import FIELD_MODES
+from survey.services.fieldwork.queue import FIELD_MODES, WORKED_KINDS
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def open_load(session: Session, user_ids: Sequence[int]) -> dict[int, int]:
 def _open_cases_query(wave: Wave, unassigned_only: bool):
     query = (
         select(Invitation).join(Client, Client.id == Invitation.client_id)
-        .where(Invitation.wave_id == wave.id, Invitation.kind == "sample", Invitation.status == "open",
+        .where(Invitation.wave_id == wave.id, Invitation.kind.in_(WORKED_KINDS), Invitation.status == "open",
                Invitation.mode.in_(FIELD_MODES), Client.opted_out.is_(False))
     )
     return query.where(Invitation.assigned_to.is_(None)) if unassigned_only else query
@@ -51,7 +51,8 @@ def _open_cases_query(wave: Wave, unassigned_only: bool):
 
 def open_cases(session: Session, wave: Wave, *, unassigned_only: bool = False, offset: int = 0,
                limit: int | None = None) -> list[Invitation]:
-    """The wave's open phone and visit cases (of clients not opted out), by mode and branch;
+    """The wave's open phone and visit cases (sample cases and clients invited by hand; of clients not
+    opted out), by mode and branch;
     ``offset``/``limit`` give one page of them."""
     query = (_open_cases_query(wave, unassigned_only).options(contains_eager(Invitation.client))
              .order_by(Invitation.mode, Client.branch_code, Invitation.id).offset(offset).limit(limit))
