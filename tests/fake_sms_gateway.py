@@ -7,7 +7,22 @@ import hashlib
 import hmac
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """``server`` answering in a thread for the block, then shut down and closed."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 class FakeGateway:
@@ -44,16 +59,14 @@ class FakeGateway:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/v1/messages"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._running = serving(self.server)
 
     def __enter__(self) -> FakeGateway:
-        self.thread.start()
+        self._running.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        return self._running.__exit__(*exc)
 
     def sent_to(self, number: str) -> list[dict]:
         return [m for m in self.received if m["to"] == number]

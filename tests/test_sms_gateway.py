@@ -12,7 +12,7 @@ import pytest
 from survey.services.sms import gateway
 from survey.services.sms.outbox import OutboxGateway
 from survey.services.sms.send import gateway_from_config
-from tests.fake_sms_gateway import FakeGateway
+from tests.fake_sms_gateway import FakeGateway, serving
 
 MESSAGE = gateway.Outgoing("+8613800000001", "满意度调查：https://s.bank.cn/m/SECRETSECRETSECRETSECR 回T退订", "inv1-invitation")
 
@@ -59,17 +59,13 @@ def test_a_gateway_that_does_not_answer_in_time_is_a_retryable_error():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with pytest.raises(gateway.GatewayError) as err:
-            gateway.HttpJsonGateway(f"http://127.0.0.1:{server.server_port}/", timeout=0.5).send(MESSAGE)
-        assert err.value.retryable and "within 0.5 s" in str(err.value)
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Slow)) as server:
+        try:
+            with pytest.raises(gateway.GatewayError) as err:
+                gateway.HttpJsonGateway(f"http://127.0.0.1:{server.server_port}/", timeout=0.5).send(MESSAGE)
+            assert err.value.retryable and "within 0.5 s" in str(err.value)
+        finally:
+            release.set()
 
 
 def test_the_gateway_address_must_be_http():
@@ -114,13 +110,6 @@ def test_a_gateway_that_echoes_the_message_in_its_error_does_not_leak_the_link()
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with pytest.raises(gateway.GatewayError) as err:
-            gateway.HttpJsonGateway(f"http://127.0.0.1:{server.server_port}/").send(MESSAGE)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Echo)) as server, pytest.raises(gateway.GatewayError) as err:
+        gateway.HttpJsonGateway(f"http://127.0.0.1:{server.server_port}/").send(MESSAGE)
     assert "answered 400: bad text" in str(err.value) and "SECRET" not in str(err.value)
