@@ -35,7 +35,7 @@ from survey.localtime import DEFAULT_TZ, hours_text, local_time, zone
 from survey.models import Client, Invitation, Message, Wave, utcnow
 from survey.services import audit, invitations, job_lock
 from survey.services.fieldwork.optout import optout_token
-from survey.services.fieldwork.queue import branch_zones, next_window, wave_settings, within_hours
+from survey.services.fieldwork.queue import branch_zones, next_window, wave_settings
 from survey.services.private_files import write_private
 from survey.services.sms import send as sms_send
 from survey.services.sms.channel import channel_of
@@ -148,8 +148,7 @@ class _Sms:
         if self._zones is None:
             self._zones = branch_zones(session)
         tz = self._zones.get(inv.client.branch_code) or DEFAULT_TZ
-        hours = wave_settings(inv.wave)["calling_hours"]
-        return (now if within_hours(now, tz, hours) else next_window(now, tz, hours)), tz
+        return next_window(now, tz, wave_settings(inv.wave)["calling_hours"]), tz
 
     def deliver(self, session: Session, mailer: Mailer, inv: Invitation, kind: str, token: str, now) -> bool:
         if self.opens_at(session, inv, now)[0] > now:

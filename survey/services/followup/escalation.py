@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.localtime import DEFAULT_TZ, local_time, zone
-from survey.models import Branch, Client, FollowUpCase, Message, StaffUser
+from survey.models import Client, FollowUpCase, Message, StaffUser
 from survey.services import job_lock
 from survey.services.fieldwork.mail import Mailer
+from survey.services.fieldwork.queue import branch_zones
 from survey.services.followup.cases import add_event, escalation_delay_hours
 
 STEP_WORDS = {"recorded": "已记录 recorded", "accepted": "已受理 accepted", "analysed": "已分析 analysed",
@@ -93,7 +94,7 @@ def digests(session: Session, *, now: dt.datetime) -> list[Digest]:
         .where(FollowUpCase.step != "closed").order_by(FollowUpCase.step_deadline, FollowUpCase.id)
     ).all()
     staff = list(session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.id)))
-    zones = dict(session.execute(select(Branch.code, Branch.timezone)).all())
+    zones = branch_zones(session)
     out = []
     for user in staff:
         sections = []
