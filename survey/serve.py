@@ -8,6 +8,7 @@ survey forms only stays small.
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 
@@ -52,16 +53,15 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        used = self._used_atoms()
+        used = named_atoms(self.cfg.access_log_format)
         # the request line, path, referrer, and any environ/header atom (RAW_URI, PATH_INFO...) the format names
         return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items() if k in used}
 
-    def _used_atoms(self) -> frozenset[str]:
-        fmt = self.cfg.access_log_format
-        if getattr(self, "_format_seen", None) != fmt:
-            self._used = frozenset(k.lower() if k.startswith("{") else k for k in ATOM.findall(fmt))
-            self._format_seen = fmt
-        return self._used
+
+@functools.lru_cache(maxsize=8)
+def named_atoms(fmt: str) -> frozenset[str]:
+    """The atoms an access-log format names (header and environ atoms lower-cased, as gunicorn keys them)."""
+    return frozenset(k.lower() if k.startswith("{") else k for k in ATOM.findall(fmt))
 
 
 class GunicornServer(BaseApplication):

@@ -90,18 +90,23 @@ def field_progress(session: Session, wave: Wave) -> RateRow:
                                     lambda: _field_progress(session, wave))
 
 
+def _valid(codes: np.ndarray) -> np.ndarray:
+    """Which final codes are AAPOR codes the rates count (the others are reported as invalid)."""
+    return np.array([bool(_VALID.match(c)) for c in codes], dtype=bool)
+
+
 def _field_progress(session: Session, wave: Wave) -> RateRow:
     found = quality_data.disposition_counts(session, wave.id)
-    codes = np.repeat(np.array(list(found) or [""], dtype=object), list(found.values()) or [0])
-    codes, is_open = quality_data.final_codes(codes)
-    valid = np.array([bool(_VALID.match(c)) for c in codes], dtype=bool)
+    stored = np.repeat(np.array(list(found), dtype=object), np.array(list(found.values()), dtype=np.intp))
+    codes, is_open = quality_data.final_codes(stored)
+    valid = _valid(codes)
     codes, is_open = codes[valid].astype(str), is_open[valid]
     return _row(ALL, codes, is_open, _wave_e(codes))
 
 
 def _response_report(session: Session, wave: Wave, by: str, filters: Filters) -> ResponseReport:
     cases = quality_data.load_cases(session, wave.id, scores=False)  # dispositions only
-    valid = np.array([bool(_VALID.match(c)) for c in cases.disposition], dtype=bool)
+    valid = _valid(cases.disposition)
     keep = filters.mask(cases) & valid
     codes, is_open = cases.disposition[keep].astype(str), cases.is_open[keep]
     e = _wave_e(codes)
