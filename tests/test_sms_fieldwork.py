@@ -283,7 +283,7 @@ def test_a_reply_finds_its_clients_through_indexes_not_by_reading_the_client_fil
     """clients_of looks clients up by phone (ix_clients_phone, migration 0010) and texted numbers; the plan of
     its query reads no table in full (PostgreSQL is told to avoid sequential scans where it can, as it would
     with a big file)."""
-    from sqlalchemy import text
+    from sqlalchemy import event, text
 
     from survey.services.sms.receipts import clients_of
     from tests.conftest import is_postgres
@@ -294,7 +294,6 @@ def test_a_reply_finds_its_clients_through_indexes_not_by_reading_the_client_fil
     db.commit()
     seen = []
     engine = db.get_bind()
-    from sqlalchemy import event
 
     def grab(conn, cursor, statement, parameters, context, executemany):
         if "FROM clients" in statement:
