@@ -6,6 +6,7 @@ employee_code, capacity; #create-user)."""
 
 from __future__ import annotations
 
+from tests.browser_wait import click_and_load
 from tests.test_quality_browser import browser, pytestmark  # noqa: F401  (the Chromium fixture and skip rule)
 
 
@@ -15,7 +16,8 @@ def _sign_in(driver, base: str, username: str, password: str) -> None:
     driver.get(f"{base}/login?lang=en")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # wait for the signed-in page: a next get() racing the login POST would find no session yet
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
 
 
 def test_admin_creates_an_interviewer_who_signs_in(live_server, browser, runner):  # noqa: F811
@@ -34,12 +36,12 @@ def test_admin_creates_an_interviewer_who_signs_in(live_server, browser, runner)
     capacity = form.find_element(By.NAME, "capacity")
     capacity.clear()
     capacity.send_keys("15")
-    browser.find_element(By.ID, "create-user").click()
+    click_and_load(browser, browser.find_element(By.ID, "create-user"))
     assert "Account iv_web created." in browser.find_element(By.CSS_SELECTOR, "p.flash").text
     row = browser.find_element(By.XPATH, "//tr[th/a[text()='iv_web']]")
     assert "INT77" in row.text and "15" in row.text
 
-    browser.find_element(By.CSS_SELECTOR, "form[action$='/logout'] button").click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='/logout'] button"))
     _sign_in(browser, live_server, "iv_web", "web-passphrase-12")
     assert browser.find_element(By.CSS_SELECTOR, ".who").text == "网页访员"
     assert browser.find_element(By.LINK_TEXT, "My cases")

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.browser_wait import click_and_load
 from tests.factories import make_user
 from tests.factories_quality import add_cases, make_clients, quality_wave, record_draw
 
@@ -58,9 +59,9 @@ def test_trend_page_in_a_browser(live_server, browser, three_waves):
     browser.get(f"{live_server}/login?lang=en")
     browser.find_element(By.ID, "username").send_keys("analyst")
     browser.find_element(By.ID, "password").send_keys("browser-pass-1")
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     browser.find_element(By.CSS_SELECTOR, "nav[aria-label='Quality pages']")  # landed on the quality pages
-    browser.find_element(By.LINK_TEXT, "Trends").click()
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "Trends"))
 
     series = browser.find_elements(By.CSS_SELECTOR, "svg g[id^='series-']")
     by_id = {g.get_attribute("id"): g.get_attribute("data-values").split(";") for g in series}
